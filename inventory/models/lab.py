@@ -1,0 +1,59 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+# The seed article was published on 2010-02-10: every lab's simulated calendar starts there.
+SIM_EPOCH = dt.datetime(2010, 2, 10, 9, 0, tzinfo=dt.UTC)
+
+
+class Lab(models.Model):
+    """One simulated vCenter Server: the root of an inventory, owned by a user."""
+
+    MOID_PREFIX = "lab-"
+
+    name = models.CharField(max_length=80)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_labs")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="member_labs")
+    preset = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Simulated clock: seconds since SIM_EPOCH, how fast it runs against the wall clock, and
+    # whether it is paused. The engine advances it; the web process only reads it.
+    sim_seconds = models.FloatField(default=0.0)
+    clock_speed = models.FloatField(default=1.0)
+    clock_paused = models.BooleanField(default=False)
+    seed = models.IntegerField(default=1)
+    # Last event sequence number handed out: events are numbered 1, 2, 3... per lab.
+    event_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "owner", name="lab_name_unique_per_owner",
+                violation_error_message="You already have a lab with this name.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(clock_speed__gte=0.1) & models.Q(clock_speed__lte=100),
+                name="lab_clock_speed_range",
+            ),
+        ]
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def moid(self) -> str:
+        return f"{self.MOID_PREFIX}{self.pk}"
+
+    @property
+    def sim_datetime(self) -> dt.datetime:
+        return SIM_EPOCH + dt.timedelta(seconds=self.sim_seconds)
+
+    def visible_to(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        if user.is_staff or self.owner_id == user.pk:
+            return True
+        return self.members.filter(pk=user.pk).exists()

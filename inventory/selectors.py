@@ -1,0 +1,155 @@
+"""Inventory reads: what each page needs, in a fixed number of queries whatever the lab's size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from inventory.capacity import Usage, host_usage
+from inventory.choices import VmPowerState
+from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
+
+MOID_MODELS = {
+    "datacenter-": Datacenter,
+    "domain-c": Cluster,
+    "host-": Host,
+    "vm-": VirtualMachine,
+    "datastore-": Datastore,
+    "network-": Network,
+}
+
+
+def labs_visible_to(user):
+    """Instructors (staff) see every lab; others their own and those they are members of."""
+    labs = Lab.objects.select_related("owner")
+    if user.is_staff:
+        return labs.all()
+    return labs.filter(Q(owner=user) | Q(members=user)).distinct()
+
+
+def lab_for(user, lab_id: int) -> Lab:
+    """The lab, or 404 for anyone who may not see it: a stranger learns nothing, not even that
+    it exists."""
+    lab = Lab.objects.select_related("owner").filter(pk=lab_id).first()
+    if lab is None or not lab.visible_to(user):
+        raise Http404("No such lab")
+    return lab
+
+
+def object_for(lab: Lab, moid: str):
+    """The inventory object with this managed object id in this lab, or 404."""
+    for prefix, model in MOID_MODELS.items():
+        if moid.startswith(prefix):
+            number = moid[len(prefix):]
+            if number.isdigit() and len(number) < 19:
+                obj = model.objects.filter(lab=lab, pk=int(number)).first()
+                if obj is not None:
+                    return obj
+            break
+    raise Http404(f"No object {moid} in this vCenter")
+
+
+def with_space(datastores):
+    """Annotate datastores with used_mb and provisioned_mb (thin disks count their full size)."""
+    return datastores.annotate(
+        disks_used_mb=Coalesce(Sum("disks__used_mb"), Value(0)),
+        provisioned_disk_mb=Coalesce(Sum("disks__capacity_mb"), Value(0)),
+    )
+
+
+def datastore_free_mb(datastore: Datastore) -> int:
+    used = datastore.disks.aggregate(s=Coalesce(Sum("used_mb"), Value(0)))["s"]
+    return datastore.capacity_mb - used - datastore.other_used_mb
+
+
+def host_reserved(host: Host, *, exclude_vm=None) -> tuple[int, int]:
+    """CPU MHz and memory MB (with overhead) reserved by the host's powered-on VMs."""
+    vms = host.vms.filter(power_state=VmPowerState.POWERED_ON)
+    if exclude_vm is not None:
+        vms = vms.exclude(pk=exclude_vm.pk)
+    cpu = mem = 0
+    for vm in vms:
+        cpu += vm.cpu_reservation_mhz
+        mem += vm.memory_reservation_mb + vm.memory_overhead_mb
+    return cpu, mem
+
+
+def usage_by_host(hosts) -> dict[int, Usage]:
+    """Usage of each host, from one query over their running VMs."""
+    hosts = list(hosts)
+    running = defaultdict(list)
+    for vm in VirtualMachine.objects.filter(host__in=[h.pk for h in hosts], power_state=VmPowerState.POWERED_ON):
+        running[vm.host_id].append(vm)
+    return {h.pk: host_usage(h, running[h.pk]) for h in hosts}
+
+
+def total_usage(usages) -> Usage:
+    total = Usage(0, 0, 0, 0)
+    for usage in usages:
+        total = total + usage
+    return total
+
+
+@dataclass
+class TreeHost:
+    host: Host
+    vms: list = field(default_factory=list)
+
+
+@dataclass
+class TreeCluster:
+    cluster: Cluster
+    hosts: list = field(default_factory=list)
+
+
+@dataclass
+class TreeDatacenter:
+    datacenter: Datacenter
+    clusters: list = field(default_factory=list)
+    hosts: list = field(default_factory=list)
+
+
+# Above this many VMs the tree lists a host's VMs only when the host is opened.
+TREE_INLINE_VM_LIMIT = 400
+
+
+def inventory_tree(lab: Lab) -> tuple[list[TreeDatacenter], bool]:
+    """The Hosts and Clusters tree in four queries. Returns the tree and whether VMs are inline."""
+    datacenters = {dc.pk: TreeDatacenter(dc) for dc in Datacenter.objects.filter(lab=lab)}
+    clusters = {}
+    for cluster in Cluster.objects.filter(lab=lab):
+        clusters[cluster.pk] = TreeCluster(cluster)
+        datacenters[cluster.datacenter_id].clusters.append(clusters[cluster.pk])
+    hosts = {}
+    for host in Host.objects.filter(lab=lab):
+        hosts[host.pk] = TreeHost(host)
+        parent = clusters[host.cluster_id] if host.cluster_id else datacenters[host.datacenter_id]
+        parent.hosts.append(hosts[host.pk])
+    inline = VirtualMachine.objects.filter(lab=lab).count() <= TREE_INLINE_VM_LIMIT
+    if inline:
+        for vm in VirtualMachine.objects.filter(lab=lab).only("id", "name", "host_id", "power_state", "ft_role"):
+            hosts[vm.host_id].vms.append(vm)
+    return list(datacenters.values()), inline
+
+
+def lab_counts(lab: Lab) -> dict[str, int]:
+    return {
+        "datacenters": Datacenter.objects.filter(lab=lab).count(),
+        "clusters": Cluster.objects.filter(lab=lab).count(),
+        "hosts": Host.objects.filter(lab=lab).count(),
+        "vms": VirtualMachine.objects.filter(lab=lab).count(),
+        "vms_on": VirtualMachine.objects.filter(lab=lab, power_state=VmPowerState.POWERED_ON).count(),
+        "datastores": Datastore.objects.filter(lab=lab).count(),
+        "networks": Network.objects.filter(lab=lab).count(),
+    }
+
+
+def hosts_with_counts(hosts):
+    return hosts.select_related("cluster").annotate(
+        vm_count=Count("vms", distinct=True),
+        vm_on_count=Count("vms", filter=Q(vms__power_state=VmPowerState.POWERED_ON), distinct=True),
+    )

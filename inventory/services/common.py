@@ -1,0 +1,36 @@
+"""Helpers every inventory service shares."""
+
+from django.core.exceptions import ValidationError
+
+from inventory.models import Lab
+from operations.faults import AlreadyExists, InvalidArgument
+
+
+def ensure_unique_name(model, *, lab: Lab, name: str, exclude_pk=None) -> str:
+    """vSphere refuses a second object of the same kind and name in one vCenter."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidArgument("A name is required.")
+    if len(name) > 80:
+        raise InvalidArgument("The name must be 80 characters or fewer.")
+    if any(c in name for c in "%/\\"):
+        raise InvalidArgument("The name may not contain the characters % / \\.")
+    clash = model.objects.filter(lab=lab, name__iexact=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise AlreadyExists(f"The name '{name}' already exists.")
+    return name
+
+
+def validated(obj):
+    """Run the model's field and constraint checks; a failure is the caller's bad input."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        messages = []
+        for field, errors in exc.message_dict.items():
+            prefix = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
+            messages.extend(prefix + e for e in errors)
+        raise InvalidArgument(*messages) from exc
+    return obj

@@ -1,0 +1,273 @@
+"""Datacenters, clusters and hosts: building the Hosts and Clusters tree."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from inventory.builder import add_local_datastores, build_networking, vm_network
+from inventory.choices import StorageBacking, VmPowerState
+from inventory.hardware import ESX_BUILDS, EVC_LABELS, HardwareProfile, evc_supported
+from inventory.models import (
+    Cluster, Datacenter, Datastore, Host, Lab, Network, VMkernelNic,
+)
+from operations.faults import InvalidArgument, InvalidState, ResourceInUse
+from operations.services import record
+
+from .common import ensure_unique_name, validated
+
+MAX_HOSTS_PER_CLUSTER = 32
+MAX_HOSTS_PER_VCENTER = 1000
+MANAGEMENT_NET = ipaddress.ip_network("192.168.1.0/24")
+VMKERNEL_NET = ipaddress.ip_network("10.0.0.0/24")
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    vendor: str
+    model: str
+    cpu_vendor: str
+    cpu_model: str
+    cpu_family: int
+    cpu_model_number: int
+    evc_max: str
+    sockets: int
+    cores_per_socket: int
+    cpu_mhz: int
+    memory_mb: int
+    nic_gbps: int = 1
+
+    @classmethod
+    def from_profile(cls, profile: HardwareProfile) -> "HostSpec":
+        return cls(
+            profile.vendor, profile.model, profile.cpu_vendor, profile.cpu_model, profile.cpu_family,
+            profile.cpu_model_number, profile.evc_max, profile.sockets, profile.cores_per_socket,
+            profile.cpu_mhz, profile.memory_mb, profile.nic_gbps,
+        )
+
+
+@transaction.atomic
+def datacenter_create(*, lab: Lab, name: str, user) -> Datacenter:
+    name = ensure_unique_name(Datacenter, lab=lab, name=name)
+    datacenter = Datacenter.objects.create(lab=lab, name=name)
+    record(lab=lab, task_name="Create datacenter", target=datacenter, user=user,
+           event_type="DatacenterCreatedEvent", message=f"Created datacenter {name} in folder Datacenters")
+    return datacenter
+
+
+@transaction.atomic
+def cluster_create(
+    *, datacenter: Datacenter, name: str, user, ha_enabled: bool = False, drs_enabled: bool = False,
+    evc_mode: str = "",
+) -> Cluster:
+    """New Cluster. Its HA and DRS pages arrive with the HA issue; the switches are kept now."""
+    lab = datacenter.lab
+    name = ensure_unique_name(Cluster, lab=lab, name=name)
+    if evc_mode and evc_mode not in EVC_LABELS:
+        raise InvalidArgument(f"Unknown EVC mode '{evc_mode}'.")
+    cluster = validated(Cluster(
+        lab=lab, datacenter=datacenter, name=name, ha_enabled=ha_enabled, drs_enabled=drs_enabled, evc_mode=evc_mode,
+    ))
+    cluster.save()
+    record(lab=lab, task_name="Create cluster", target=cluster, user=user,
+           event_type="ClusterCreatedEvent", message=f"Created cluster {name} in {datacenter.name}")
+    return cluster
+
+
+def _next_free_ip(network: ipaddress.IPv4Network, used: set[str], start: int = 11) -> str:
+    for offset, address in enumerate(network.hosts(), start=1):
+        if offset >= start and str(address) not in used:
+            return str(address)
+    raise InvalidState(f"No free address left in {network}.")
+
+
+def _evc_problem(cluster: Cluster, modes: list[str]) -> str | None:
+    if cluster.evc_mode and cluster.evc_mode not in modes:
+        return (
+            f"The host's CPU hardware does not support the cluster's current Enhanced VMotion Compatibility "
+            f"mode ({EVC_LABELS[cluster.evc_mode]})."
+        )
+    return None
+
+
+@transaction.atomic
+def host_add(
+    *, lab: Lab, name: str, spec: HostSpec, user, datacenter: Datacenter, cluster: Cluster | None = None,
+    esx_version: str = "4.0.0", management_ip: str = "", shared_storage: bool = True, vmotion: bool = True,
+) -> Host:
+    """Add Host: registers an ESXi host with its default networking (vSwitch0 with the Management
+    Network and VM Network) and its local datastore. With shared_storage, the host also gets a
+    VMkernel port on vSwitch1 and mounts the datacenter's shared datastores, as if its iSCSI
+    adapter had been configured and rescanned (the article's part 3)."""
+    name = ensure_unique_name(Host, lab=lab, name=name.lower())
+    if Host.objects.filter(lab=lab).count() >= MAX_HOSTS_PER_VCENTER:
+        raise InvalidState(f"This vCenter already manages {MAX_HOSTS_PER_VCENTER} hosts, the vCenter 4.1 maximum.")
+    if esx_version not in ESX_BUILDS:
+        raise InvalidArgument(f"Unknown ESX version '{esx_version}'.")
+    if cluster is not None:
+        if cluster.datacenter_id != datacenter.pk:
+            raise InvalidArgument(f"Cluster {cluster.name} is not in datacenter {datacenter.name}.")
+        _check_cluster_room(cluster)
+        problem = _evc_problem(cluster, evc_supported(spec.cpu_vendor, spec.evc_max))
+        if problem:
+            raise InvalidState(problem)
+    used_ips = set(VMkernelNic.objects.filter(host__lab=lab).values_list("ip", flat=True))
+    if management_ip:
+        try:
+            ipaddress.IPv4Address(management_ip)
+        except ValueError:
+            raise InvalidArgument(f"'{management_ip}' is not a valid IPv4 address.") from None
+        if management_ip in used_ips:
+            raise InvalidArgument(f"The IP address {management_ip} is already used by another VMkernel port.")
+    else:
+        management_ip = _next_free_ip(MANAGEMENT_NET, used_ips)
+    host = validated(Host(
+        lab=lab, datacenter=datacenter, cluster=cluster, name=name, esx_version=esx_version,
+        esx_build=ESX_BUILDS[esx_version], **spec.__dict__,
+    ))
+    host.save()
+    vmkernel_ip = _next_free_ip(VMKERNEL_NET, used_ips) if shared_storage else None
+    build_networking([(host, management_ip, vmkernel_ip, vmotion)], vm_network(lab, datacenter))
+    add_local_datastores(lab, datacenter, [host])
+    if shared_storage:
+        for datastore in Datastore.objects.filter(lab=lab, datacenter=datacenter).exclude(backing=StorageBacking.LOCAL):
+            datastore.hosts.add(host)
+    where = f"cluster {cluster.name}" if cluster else f"datacenter {datacenter.name}"
+    record(lab=lab, task_name="Add host", target=host, user=user,
+           event_type="HostAddedEvent", message=f"Added host {name} to {where}")
+    return host
+
+
+def _check_cluster_room(cluster: Cluster) -> None:
+    if cluster.hosts.count() >= MAX_HOSTS_PER_CLUSTER:
+        raise InvalidState(f"Cluster {cluster.name} already has {MAX_HOSTS_PER_CLUSTER} hosts, the vSphere 4.1 maximum.")
+
+
+@transaction.atomic
+def host_move(*, host: Host, destination: Cluster | Datacenter, user) -> Host:
+    """Move a host into a cluster (the article's drag and drop), or out of one to its datacenter.
+    A host leaves a cluster only in maintenance mode, as vCenter requires."""
+    host = Host.objects.select_for_update().get(pk=host.pk)
+    is_cluster = isinstance(destination, Cluster)
+    datacenter_id = destination.datacenter_id if is_cluster else destination.pk
+    if datacenter_id != host.datacenter_id:
+        raise InvalidArgument(f"Host {host.name} can only be moved within datacenter {host.datacenter.name}.")
+    target_cluster = destination if is_cluster else None
+    if host.cluster_id == (target_cluster.pk if target_cluster else None):
+        where = f"cluster {destination.name}" if is_cluster else f"datacenter {destination.name}"
+        raise InvalidArgument(f"Host {host.name} is already in {where}.")
+    if host.cluster_id is not None and not host.in_maintenance_mode:
+        raise InvalidState(
+            f"Host {host.name} must be in maintenance mode to be moved out of cluster {host.cluster.name}."
+        )
+    if target_cluster is not None:
+        _check_cluster_room(target_cluster)
+        problem = _evc_problem(target_cluster, host.evc_modes)
+        if problem:
+            raise InvalidState(problem)
+    host.cluster = target_cluster
+    host.save(update_fields=["cluster"])
+    if is_cluster:
+        task, message = "Move host into cluster", f"Moved host {host.name} into cluster {destination.name}"
+    else:
+        task, message = "Move host", f"Moved host {host.name} out of its cluster to datacenter {destination.name}"
+    record(lab=host.lab, task_name=task, target=host, user=user, event_type="HostMovedEvent", message=message)
+    return host
+
+
+@transaction.atomic
+def host_enter_maintenance(*, host: Host, user) -> Host:
+    host = Host.objects.select_for_update().get(pk=host.pk)
+    if host.in_maintenance_mode:
+        raise InvalidState(f"Host {host.name} is already in maintenance mode.")
+    running = host.vms.filter(power_state=VmPowerState.POWERED_ON).count()
+    if running:
+        raise InvalidState(
+            f"Host {host.name} runs {running} powered-on virtual machine(s). Migrate them or power them off first."
+        )
+    host.in_maintenance_mode = True
+    host.save(update_fields=["in_maintenance_mode"])
+    record(lab=host.lab, task_name="Enter maintenance mode", target=host, user=user,
+           event_type="EnteredMaintenanceModeEvent", message=f"Host {host.name} in {host.datacenter.name} has entered maintenance mode")
+    return host
+
+
+@transaction.atomic
+def host_exit_maintenance(*, host: Host, user) -> Host:
+    host = Host.objects.select_for_update().get(pk=host.pk)
+    if not host.in_maintenance_mode:
+        raise InvalidState(f"Host {host.name} is not in maintenance mode.")
+    host.in_maintenance_mode = False
+    host.save(update_fields=["in_maintenance_mode"])
+    record(lab=host.lab, task_name="Exit maintenance mode", target=host, user=user,
+           event_type="ExitMaintenanceModeEvent", message=f"Host {host.name} in {host.datacenter.name} has exited maintenance mode")
+    return host
+
+
+@transaction.atomic
+def host_remove(*, host: Host, user) -> None:
+    """Remove host: only in maintenance mode. Its VMs leave the inventory with it (their files stay
+    on the datastores); a local datastore no other host sees goes too."""
+    from .vms import vm_files_left_behind
+
+    host = Host.objects.select_for_update().get(pk=host.pk)
+    if not host.in_maintenance_mode:
+        raise InvalidState(f"Host {host.name} must be in maintenance mode before it can be removed.")
+    lab, name, datacenter = host.lab, host.name, host.datacenter
+    for vm in host.vms.all():
+        vm_files_left_behind(vm)
+        vm.delete()
+    orphaned = [ds for ds in host.datastores.all() if ds.hosts.count() == 1]
+    host.datastores.clear()
+    record(lab=lab, task_name="Remove host", target=host, user=user, event_type="HostRemovedEvent",
+           message=f"Removed host {name} in {datacenter.name}")
+    Cluster.objects.filter(ha_failover_host=host).update(ha_failover_host=None)
+    host.delete()
+    for datastore in orphaned:
+        if not datastore.vms.exists() and not datastore.disks.exists():
+            datastore.delete()
+
+
+RENAMEABLE = {"datacenter-": "datacenter", "domain-c": "cluster", "vm-": "virtual machine", "datastore-": "datastore"}
+
+
+@transaction.atomic
+def entity_rename(*, obj, new_name: str, user):
+    """Rename a datacenter, cluster, virtual machine or datastore. Hosts keep their DNS names."""
+    kind = RENAMEABLE.get(obj.MOID_PREFIX)
+    if kind is None:
+        raise InvalidState("A host cannot be renamed: its name is the name vCenter connects to.")
+    new_name = ensure_unique_name(type(obj), lab=obj.lab, name=new_name, exclude_pk=obj.pk)
+    old = obj.name
+    if old == new_name:
+        raise InvalidArgument(f"The {kind} is already named '{new_name}'.")
+    obj.name = new_name
+    obj.save(update_fields=["name"])
+    record(lab=obj.lab, task_name=f"Rename {kind}", target=obj, user=user, event_type="EntityRenamedEvent",
+           message=f"Renamed {kind} {old} to {new_name}")
+    return obj
+
+
+@transaction.atomic
+def entity_remove(*, obj, user) -> None:
+    """Remove an empty datacenter or cluster."""
+    if isinstance(obj, Cluster):
+        if obj.hosts.exists():
+            raise ResourceInUse(f"Cluster {obj.name} still contains hosts. Move them out or remove them first.")
+        kind = "cluster"
+    elif isinstance(obj, Datacenter):
+        if obj.hosts.exists() or obj.clusters.exists():
+            raise ResourceInUse(f"Datacenter {obj.name} is not empty. Remove its clusters and hosts first.")
+        kind = "datacenter"
+    else:
+        raise InvalidArgument("Only datacenters and clusters are removed this way.")
+    lab, name = obj.lab, obj.name
+    record(lab=lab, task_name=f"Remove {kind}", target=obj, user=user, event_type=f"{kind.title()}RemovedEvent",
+           message=f"Removed {kind} {name}")
+    if kind == "datacenter":
+        # what a datacenter holds besides hosts: its networks and datastores with nothing on them
+        Network.objects.filter(datacenter=obj).delete()
+        Datastore.objects.filter(datacenter=obj).delete()
+    obj.delete()

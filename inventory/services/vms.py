@@ -1,0 +1,303 @@
+"""Virtual machines: create, reconfigure, power, snapshots, remove."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+
+from inventory.choices import DiskProvisioning, Workload, VmPowerState
+from inventory.models import (
+    Datastore, Host, Network, Snapshot, VirtualDisk, VirtualMachine, VirtualNic,
+)
+from inventory.models.vm import MAX_DISK_MB, MAX_DISKS
+from inventory.selectors import datastore_free_mb, host_reserved
+from operations.faults import InsufficientResources, InvalidArgument, InvalidState
+from operations.services import record
+
+from .common import ensure_unique_name, validated
+
+MAX_VMS_PER_HOST = 320
+MAX_SNAPSHOTS = 32
+
+
+def _where(vm: VirtualMachine) -> str:
+    return f"{vm.name} on {vm.host.name} in {vm.host.datacenter.name}"
+
+
+def _require_usable_host(host: Host, doing: str) -> None:
+    if not host.is_usable:
+        state = "is in maintenance mode" if host.in_maintenance_mode else (
+            f"is {host.get_connection_state_display().lower()}" if host.connection_state != "connected"
+            else f"is {host.get_power_state_display().lower()}"
+        )
+        raise InvalidState(f"Cannot {doing}: host {host.name} {state}.")
+
+
+def _disk_used_mb(capacity_mb: int, provisioning: str) -> int:
+    # thick disks take their full size at once; a thin disk grows as the guest writes
+    return 0 if provisioning == DiskProvisioning.THIN else capacity_mb
+
+
+@transaction.atomic
+def vm_create(
+    *, host: Host, name: str, user, datastore: Datastore, network: Network, guest_os: str, num_cpu: int,
+    memory_mb: int, disk_mb: int, provisioning: str, workload: str = Workload.IDLE,
+) -> VirtualMachine:
+    """New Virtual Machine (Typical): one disk, one network adapter, powered off."""
+    lab = host.lab
+    name = ensure_unique_name(VirtualMachine, lab=lab, name=name)
+    _require_usable_host(host, "create a virtual machine")
+    if not datastore.hosts.filter(pk=host.pk).exists():
+        raise InvalidArgument(f"Datastore {datastore.name} is not accessible from host {host.name}.")
+    if not host.portgroups.filter(network=network).exists():
+        raise InvalidArgument(f"Network {network.name} has no port group on host {host.name}.")
+    if host.vms.count() >= MAX_VMS_PER_HOST:
+        raise InvalidState(f"Host {host.name} already has {MAX_VMS_PER_HOST} virtual machines, the vSphere 4.1 maximum.")
+    if provisioning not in DiskProvisioning.values:
+        raise InvalidArgument(f"Unknown disk provisioning '{provisioning}'.")
+    if not 1 <= disk_mb <= MAX_DISK_MB:
+        raise InvalidArgument("The disk size must be between 1 MB and 2 TB minus 512 bytes.")
+    used = _disk_used_mb(disk_mb, provisioning)
+    free = datastore_free_mb(datastore)
+    if used > free:
+        raise InsufficientResources(
+            f"Insufficient disk space on datastore '{datastore.name}': {used:,} MB needed, {free:,} MB free."
+        )
+    vm = validated(VirtualMachine(
+        lab=lab, host=host, datastore=datastore, name=name, guest_os=guest_os, num_cpu=num_cpu,
+        memory_mb=memory_mb, workload=workload,
+    ))
+    vm.save()
+    VirtualDisk.objects.create(vm=vm, datastore=datastore, capacity_mb=disk_mb, provisioning=provisioning, used_mb=used)
+    VirtualNic.objects.create(vm=vm, network=network)
+    record(lab=lab, task_name="Create virtual machine", target=vm, user=user,
+           event_type="VmCreatedEvent", message=f"Created virtual machine {_where(vm)}")
+    return vm
+
+
+def _locked(vm: VirtualMachine) -> VirtualMachine:
+    return VirtualMachine.objects.select_for_update().select_related("host", "host__datacenter", "lab").get(pk=vm.pk)
+
+
+@transaction.atomic
+def vm_reconfigure(
+    *, vm: VirtualMachine, user, num_cpu: int | None = None, memory_mb: int | None = None,
+    cpu_reservation_mhz: int | None = None, memory_reservation_mb: int | None = None,
+    memory_overhead_override_mb: int | None | str = "keep", workload: str | None = None,
+    disk_sizes_mb: dict[str, int] | None = None,
+) -> VirtualMachine:
+    """Edit Settings. CPU and memory change only while powered off (no hot add in this lab);
+    reservations and the workload change at any time; disks only grow, and not under snapshots."""
+    vm = _locked(vm)
+    cpu_changes = num_cpu is not None and num_cpu != vm.num_cpu
+    memory_changes = memory_mb is not None and memory_mb != vm.memory_mb
+    if cpu_changes or memory_changes:
+        if vm.power_state != VmPowerState.POWERED_OFF:
+            raise InvalidState(f"Power off {vm.name} to change its number of virtual CPUs or its memory.")
+        if vm.ft_role:
+            raise InvalidState(f"{vm.name} is protected by Fault Tolerance; its CPU and memory cannot change.")
+        vm.num_cpu = num_cpu if num_cpu is not None else vm.num_cpu
+        vm.memory_mb = memory_mb if memory_mb is not None else vm.memory_mb
+    if cpu_reservation_mhz is not None:
+        limit = vm.num_cpu * vm.host.cpu_mhz
+        if cpu_reservation_mhz > limit:
+            raise InvalidArgument(
+                f"The CPU reservation ({cpu_reservation_mhz} MHz) cannot exceed what {vm.num_cpu} vCPU(s) "
+                f"can use on {vm.host.name} ({limit} MHz)."
+            )
+        vm.cpu_reservation_mhz = cpu_reservation_mhz
+    if memory_reservation_mb is not None:
+        vm.memory_reservation_mb = memory_reservation_mb
+    if vm.memory_reservation_mb > vm.memory_mb:
+        raise InvalidArgument(
+            f"The memory reservation ({vm.memory_reservation_mb} MB) cannot exceed the memory size ({vm.memory_mb} MB)."
+        )
+    if memory_overhead_override_mb != "keep":
+        vm.memory_overhead_override_mb = memory_overhead_override_mb
+    if workload is not None:
+        vm.workload = workload
+    if vm.is_powered_on:
+        _check_host_reservations(vm, vm.host)
+    validated(vm)
+    vm.save()
+    for label, new_mb in (disk_sizes_mb or {}).items():
+        _grow_disk(vm, label, new_mb)
+    record(lab=vm.lab, task_name="Reconfigure virtual machine", target=vm, user=user,
+           event_type="VmReconfiguredEvent", message=f"Reconfigured {_where(vm)}")
+    return vm
+
+
+def _grow_disk(vm: VirtualMachine, label: str, new_mb: int) -> None:
+    disk = vm.disks.select_related("datastore").filter(label=label).first()
+    if disk is None:
+        raise InvalidArgument(f"{vm.name} has no disk named '{label}'.")
+    if new_mb == disk.capacity_mb:
+        return
+    if new_mb < disk.capacity_mb:
+        raise InvalidArgument(f"{label} cannot shrink: vSphere only extends virtual disks ({disk.capacity_mb:,} MB now).")
+    if new_mb > MAX_DISK_MB:
+        raise InvalidArgument("A virtual disk cannot exceed 2 TB minus 512 bytes.")
+    if vm.snapshots.exists():
+        raise InvalidState(f"{label} of {vm.name} cannot be extended while the virtual machine has snapshots.")
+    grow = 0 if disk.is_thin else new_mb - disk.capacity_mb
+    free = datastore_free_mb(disk.datastore)
+    if grow > free:
+        raise InsufficientResources(
+            f"Insufficient disk space on datastore '{disk.datastore.name}': {grow:,} MB needed, {free:,} MB free."
+        )
+    disk.capacity_mb = new_mb
+    disk.used_mb += grow
+    disk.save(update_fields=["capacity_mb", "used_mb"])
+
+
+@transaction.atomic
+def vm_add_disk(*, vm: VirtualMachine, user, capacity_mb: int, provisioning: str, datastore: Datastore | None = None) -> VirtualDisk:
+    vm = _locked(vm)
+    datastore = datastore or vm.datastore
+    if vm.disks.count() >= MAX_DISKS:
+        raise InvalidState(f"{vm.name} already has {MAX_DISKS} disks.")
+    if not 1 <= capacity_mb <= MAX_DISK_MB:
+        raise InvalidArgument("The disk size must be between 1 MB and 2 TB minus 512 bytes.")
+    if not datastore.hosts.filter(pk=vm.host_id).exists():
+        raise InvalidArgument(f"Datastore {datastore.name} is not accessible from host {vm.host.name}.")
+    used = _disk_used_mb(capacity_mb, provisioning)
+    free = datastore_free_mb(datastore)
+    if used > free:
+        raise InsufficientResources(f"Insufficient disk space on datastore '{datastore.name}': {used:,} MB needed, {free:,} MB free.")
+    labels = set(vm.disks.values_list("label", flat=True))
+    n = 1
+    while f"Hard disk {n}" in labels:
+        n += 1
+    disk = VirtualDisk.objects.create(
+        vm=vm, label=f"Hard disk {n}", datastore=datastore, capacity_mb=capacity_mb, provisioning=provisioning, used_mb=used,
+    )
+    record(lab=vm.lab, task_name="Reconfigure virtual machine", target=vm, user=user,
+           event_type="VmReconfiguredEvent", message=f"Reconfigured {_where(vm)}: added {disk.label}")
+    return disk
+
+
+def _check_host_reservations(vm: VirtualMachine, host: Host) -> None:
+    """Host-level admission: the reservations of the host's running VMs must fit its capacity."""
+    cpu_reserved, mem_reserved = host_reserved(host, exclude_vm=vm)
+    need_cpu = vm.cpu_reservation_mhz
+    need_mem = vm.memory_reservation_mb + vm.memory_overhead_mb
+    if cpu_reserved + need_cpu > host.cpu_total_mhz or mem_reserved + need_mem > host.memory_mb:
+        raise InsufficientResources(
+            f"Insufficient resources on host {host.name}: {vm.name} reserves {need_cpu} MHz and {need_mem} MB "
+            f"(with overhead); {max(0, host.cpu_total_mhz - cpu_reserved)} MHz and "
+            f"{max(0, host.memory_mb - mem_reserved)} MB are unreserved."
+        )
+
+
+@transaction.atomic
+def vm_power_on(*, vm: VirtualMachine, user, sim_seconds: float | None = None) -> VirtualMachine:
+    vm = _locked(vm)
+    if vm.power_state == VmPowerState.POWERED_ON:
+        raise InvalidState(f"{vm.name} is already powered on.")
+    if vm.ft_role == "secondary":
+        raise InvalidState(f"{vm.name} is a Fault Tolerance secondary and is read-only.")
+    _require_usable_host(vm.host, f"power on {vm.name}")
+    _check_host_reservations(vm, vm.host)
+    vm.power_state = VmPowerState.POWERED_ON
+    vm.powered_on_at = vm.lab.sim_seconds if sim_seconds is None else sim_seconds
+    vm.save(update_fields=["power_state", "powered_on_at"])
+    record(lab=vm.lab, task_name="Power On virtual machine", target=vm, user=user,
+           event_type="VmPoweredOnEvent", message=f"{_where(vm)} is powered on")
+    return vm
+
+
+@transaction.atomic
+def vm_power_off(*, vm: VirtualMachine, user) -> VirtualMachine:
+    vm = _locked(vm)
+    if vm.power_state == VmPowerState.POWERED_OFF:
+        raise InvalidState(f"{vm.name} is already powered off.")
+    vm.power_state = VmPowerState.POWERED_OFF
+    vm.powered_on_at = None
+    vm.save(update_fields=["power_state", "powered_on_at"])
+    record(lab=vm.lab, task_name="Power Off virtual machine", target=vm, user=user,
+           event_type="VmPoweredOffEvent", message=f"{_where(vm)} is powered off")
+    return vm
+
+
+@transaction.atomic
+def vm_reset(*, vm: VirtualMachine, user) -> VirtualMachine:
+    vm = _locked(vm)
+    if vm.power_state != VmPowerState.POWERED_ON:
+        raise InvalidState(f"{vm.name} is not powered on; only a running virtual machine can be reset.")
+    vm.powered_on_at = vm.lab.sim_seconds
+    vm.save(update_fields=["powered_on_at"])
+    record(lab=vm.lab, task_name="Reset virtual machine", target=vm, user=user,
+           event_type="VmResettingEvent", message=f"{_where(vm)} is reset")
+    return vm
+
+
+@transaction.atomic
+def vm_snapshot_create(*, vm: VirtualMachine, name: str, description: str = "", user) -> Snapshot:
+    vm = _locked(vm)
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise InvalidArgument("A snapshot needs a name of 1 to 80 characters.")
+    if len(description) > 255:
+        raise InvalidArgument("The snapshot description must be 255 characters or fewer.")
+    if vm.ft_role:
+        raise InvalidState(f"{vm.name} is protected by Fault Tolerance, which does not support snapshots.")
+    if vm.snapshots.count() >= MAX_SNAPSHOTS:
+        raise InvalidState(f"{vm.name} already has {MAX_SNAPSHOTS} snapshots, the maximum in one chain.")
+    snapshot = Snapshot.objects.create(vm=vm, name=name, description=description, sim_seconds=vm.lab.sim_seconds)
+    record(lab=vm.lab, task_name="Create virtual machine snapshot", target=vm, user=user,
+           event_type="VmSnapshotCreatedEvent", message=f"Created snapshot '{name}' of {_where(vm)}")
+    return snapshot
+
+
+@transaction.atomic
+def vm_snapshot_remove(*, snapshot: Snapshot, user) -> None:
+    vm = _locked(snapshot.vm)
+    name = snapshot.name
+    snapshot.delete()
+    record(lab=vm.lab, task_name="Remove snapshot", target=vm, user=user,
+           event_type="VmSnapshotRemovedEvent", message=f"Removed snapshot '{name}' of {_where(vm)}")
+
+
+@transaction.atomic
+def vm_snapshot_remove_all(*, vm: VirtualMachine, user) -> int:
+    vm = _locked(vm)
+    count, _ = vm.snapshots.all().delete()
+    if not count:
+        raise InvalidState(f"{vm.name} has no snapshots.")
+    record(lab=vm.lab, task_name="Remove all snapshots", target=vm, user=user,
+           event_type="VmSnapshotRemovedEvent", message=f"Removed all {count} snapshot(s) of {_where(vm)}")
+    return count
+
+
+def vm_files_left_behind(vm: VirtualMachine) -> None:
+    """A VM removed from inventory leaves its files: the space stays used on its datastores."""
+    for disk in vm.disks.all():
+        Datastore.objects.filter(pk=disk.datastore_id).update(other_used_mb=F("other_used_mb") + disk.used_mb)
+
+
+def _require_off(vm: VirtualMachine, doing: str) -> None:
+    if vm.power_state != VmPowerState.POWERED_OFF:
+        raise InvalidState(f"Power off {vm.name} before you {doing}.")
+    if vm.ft_role:
+        raise InvalidState(f"Turn off Fault Tolerance for {vm.name} before you {doing}.")
+
+
+@transaction.atomic
+def vm_unregister(*, vm: VirtualMachine, user) -> None:
+    """Remove from Inventory: vCenter forgets the VM; its files stay on the datastore."""
+    vm = _locked(vm)
+    _require_off(vm, "remove it from the inventory")
+    vm_files_left_behind(vm)
+    record(lab=vm.lab, task_name="Unregister virtual machine", target=vm, user=user,
+           event_type="VmRemovedEvent", message=f"Removed {vm.name} on {vm.host.name} from {vm.host.datacenter.name}")
+    vm.delete()
+
+
+@transaction.atomic
+def vm_destroy(*, vm: VirtualMachine, user) -> None:
+    """Delete from Disk: the VM and its files are gone; the datastore space is freed."""
+    vm = _locked(vm)
+    _require_off(vm, "delete it")
+    record(lab=vm.lab, task_name="Delete virtual machine", target=vm, user=user,
+           event_type="VmRemovedEvent", message=f"Deleted {vm.name} on {vm.host.name} from {vm.host.datacenter.name}")
+    vm.delete()

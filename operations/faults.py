@@ -1,0 +1,33 @@
+"""Faults a service raises when vSphere would refuse an operation.
+
+error_type follows vSphere Automation REST, so the JSON API maps a fault to its status code
+without knowing the service; the HTML views show the messages.
+"""
+
+
+class VimFault(Exception):
+    error_type = "INVALID_ARGUMENT"
+
+    def __init__(self, *messages: str):
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
+class InvalidArgument(VimFault):
+    error_type = "INVALID_ARGUMENT"
+
+
+class InvalidState(VimFault):
+    error_type = "NOT_ALLOWED_IN_CURRENT_STATE"
+
+
+class AlreadyExists(VimFault):
+    error_type = "ALREADY_EXISTS"
+
+
+class ResourceInUse(VimFault):
+    error_type = "RESOURCE_IN_USE"
+
+
+class InsufficientResources(VimFault):
+    error_type = "NOT_ALLOWED_IN_CURRENT_STATE"

@@ -1,0 +1,94 @@
+"""Tasks and events as vCenter records them.
+
+Both carry the object they are about and its context (host, cluster, datacenter) by managed
+object id, as vSphere's Event does, so a container's Tasks & Events tab can filter on any level
+without walking the tree, and a record outlives the object it names.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class TaskState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "In Progress"
+    SUCCESS = "success", "Completed"
+    ERROR = "error", "Failed"
+
+
+class EventSeverity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+
+
+class ObjectRef(models.Model):
+    object_moid = models.CharField(max_length=40, blank=True)
+    object_name = models.CharField(max_length=80, blank=True)
+    host_moid = models.CharField(max_length=40, blank=True)
+    cluster_moid = models.CharField(max_length=40, blank=True)
+    datacenter_moid = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def about(cls, moid: str) -> models.Q:
+        """Records about `moid` or about anything inside it."""
+        return (
+            models.Q(object_moid=moid) | models.Q(host_moid=moid)
+            | models.Q(cluster_moid=moid) | models.Q(datacenter_moid=moid)
+        )
+
+
+class Task(ObjectRef):
+    MOID_PREFIX = "task-"
+
+    lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="tasks")
+    name = models.CharField(max_length=80)
+    initiator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    initiator_name = models.CharField(max_length=150, default="System")
+    state = models.CharField(max_length=10, choices=TaskState.choices, default=TaskState.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    phase = models.CharField(max_length=200, blank=True)
+    error_message = models.TextField(blank=True)
+    cancelable = models.BooleanField(default=False)
+    queued_sim = models.FloatField()
+    started_sim = models.FloatField(null=True, blank=True)
+    completed_sim = models.FloatField(null=True, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="task_progress_range"),
+        ]
+        indexes = [models.Index(fields=["lab", "-id"], name="task_lab_recent")]
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.object_name})"
+
+    @property
+    def moid(self) -> str:
+        return f"{self.MOID_PREFIX}{self.pk}"
+
+
+class Event(ObjectRef):
+    lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="events")
+    seq = models.BigIntegerField()
+    type = models.CharField(max_length=60)
+    severity = models.CharField(max_length=10, choices=EventSeverity.choices, default=EventSeverity.INFO)
+    message = models.TextField()
+    user_name = models.CharField(max_length=150, blank=True)
+    sim_seconds = models.FloatField()
+    wall_time = models.DateTimeField(auto_now_add=True)
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+
+    class Meta:
+        constraints = [models.UniqueConstraint("lab", "seq", name="event_seq_unique_per_lab")]
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,69 @@
+"""Recording tasks and events. Every inventory change goes through here, so each one shows in
+Recent Tasks and in the lab's numbered event stream."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from inventory.models import Lab
+
+from .models import Event, EventSeverity, Task, TaskState
+
+
+def object_context(obj) -> dict[str, str]:
+    """The managed object ids of `obj` and of the host, cluster and datacenter around it."""
+    kind = obj.MOID_PREFIX
+    host = obj if kind == "host-" else (obj.host if kind == "vm-" else None)
+    holder = host or obj
+    ref = {"object_moid": obj.moid, "object_name": str(obj)}
+    if host is not None:
+        ref["host_moid"] = host.moid
+    cluster_id = obj.pk if kind == "domain-c" else getattr(holder, "cluster_id", None)
+    if cluster_id:
+        ref["cluster_moid"] = f"domain-c{cluster_id}"
+    datacenter_id = obj.pk if kind == "datacenter-" else getattr(holder, "datacenter_id", None)
+    if datacenter_id:
+        ref["datacenter_moid"] = f"datacenter-{datacenter_id}"
+    return ref
+
+
+def _initiator(user) -> dict:
+    if user is None:
+        return {"initiator": None, "initiator_name": "System"}
+    return {"initiator": user, "initiator_name": user.get_username()}
+
+
+def task_completed(*, lab: Lab, name: str, target, user) -> Task:
+    """An operation that vCenter finishes at once: the Task row is born complete."""
+    now = timezone.now()
+    return Task.objects.create(
+        lab=lab, name=name, **_initiator(user), **object_context(target),
+        state=TaskState.SUCCESS, progress=100,
+        queued_sim=lab.sim_seconds, started_sim=lab.sim_seconds, completed_sim=lab.sim_seconds,
+        started_at=now, completed_at=now,
+    )
+
+
+def event_log(
+    *, lab: Lab, type: str, message: str, target=None, user=None,
+    severity: str = EventSeverity.INFO, task: Task | None = None,
+) -> Event:
+    """Append an event with the lab's next sequence number. The counter row is updated inside
+    the caller's transaction, so concurrent writers get distinct, gap-free numbers."""
+    assert transaction.get_connection().in_atomic_block, "events are written inside the change's transaction"
+    Lab.objects.filter(pk=lab.pk).update(event_seq=F("event_seq") + 1)
+    seq = Lab.objects.filter(pk=lab.pk).values_list("event_seq", flat=True).get()
+    return Event.objects.create(
+        lab=lab, seq=seq, type=type, message=message, severity=severity, task=task,
+        user_name=user.get_username() if user is not None else "",
+        sim_seconds=lab.sim_seconds, **(object_context(target) if target is not None else {}),
+    )
+
+
+def record(*, lab: Lab, task_name: str, target, user, event_type: str, message: str) -> Task:
+    """The usual pair for an instant operation: a completed task and the event it caused."""
+    task = task_completed(lab=lab, name=task_name, target=target, user=user)
+    event_log(lab=lab, type=event_type, message=message, target=target, user=user, task=task)
+    return task

@@ -1,0 +1,12 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("inventory.urls")),
+    path("", include("operations.urls")),
+]
+
+handler404 = "inventory.views.errors.not_found"
+handler500 = "inventory.views.errors.server_error"
