@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -54,10 +54,14 @@ def object_for(lab: Lab, moid: str):
 
 
 def with_space(datastores):
-    """Annotate datastores with used_mb and provisioned_mb (thin disks count their full size)."""
+    """Annotate datastores with used_mb, free_mb and provisioned_mb (what thin disks could grow to)."""
     return datastores.annotate(
         disks_used_mb=Coalesce(Sum("disks__used_mb"), Value(0)),
         provisioned_disk_mb=Coalesce(Sum("disks__capacity_mb"), Value(0)),
+    ).annotate(
+        used_mb=F("disks_used_mb") + F("other_used_mb"),
+        free_mb=F("capacity_mb") - F("disks_used_mb") - F("other_used_mb"),
+        provisioned_mb=F("provisioned_disk_mb") + F("other_used_mb"),
     )
 
 

@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("labs/<int:lab_id>/recent-tasks/", views.recent_tasks, name="recent-tasks"),
+]

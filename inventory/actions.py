@@ -1,0 +1,200 @@
+"""What each kind of inventory object can do, as the vSphere Client's menus list it.
+
+One registry feeds the Summary tab's Commands box, the tree's right-click menu and the action
+view, so a command cannot appear in one place and be missing in another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from inventory import forms, services
+from inventory.choices import VmPowerState
+from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
+
+
+@dataclass(frozen=True)
+class Action:
+    slug: str
+    label: str
+    run: Callable[[Any, dict, Any], Any]  # (object, cleaned data, user) -> object to show next, or None
+    form: Callable[..., Any] = lambda obj, data=None: forms.ConfirmForm(data)
+    available: Callable[[Any], bool] = lambda obj: True
+    dialog: bool = True  # False: the command button posts at once
+    confirm: str = ""  # the question a confirmation dialog asks
+    submit: str = "OK"
+    danger: bool = False
+
+
+def kind_of(obj) -> str:
+    if isinstance(obj, Lab):
+        return "root"
+    return {
+        Datacenter: "datacenter", Cluster: "cluster", Host: "host", VirtualMachine: "vm",
+        Datastore: "datastore", Network: "network",
+    }[type(obj)]
+
+
+# --- form factories: each knows the object the dialog was opened on -------------------------
+
+def _hosts_in(obj):
+    hosts = Host.objects.filter(lab=obj.lab).select_related("datacenter")
+    if isinstance(obj, Host):
+        return hosts.filter(pk=obj.pk)
+    if isinstance(obj, Cluster):
+        return hosts.filter(cluster=obj)
+    return hosts.filter(datacenter=obj)
+
+
+def _new_vm_form(obj, data=None):
+    hosts = _hosts_in(obj).filter(in_maintenance_mode=False, connection_state="connected", power_state="poweredOn")
+    datastores = Datastore.objects.filter(lab=obj.lab, hosts__in=hosts).distinct()
+    networks = Network.objects.filter(lab=obj.lab, portgroups__host__in=hosts).distinct()
+    initial = {"datastore": datastores.filter(backing__in=["iscsi", "fc", "nfs"]).first()}
+    return forms.NewVmForm(data, hosts=hosts, datastores=datastores, networks=networks, initial=initial)
+
+
+def _edit_settings_form(vm, data=None):
+    initial = {
+        "num_cpu": vm.num_cpu, "memory_mb": vm.memory_mb, "cpu_reservation_mhz": vm.cpu_reservation_mhz,
+        "memory_reservation_mb": vm.memory_reservation_mb,
+        "memory_overhead_override_mb": vm.memory_overhead_override_mb, "workload": vm.workload,
+    }
+    return forms.EditSettingsForm(data, vm=vm, initial=initial)
+
+
+# --- runners: call one service each ----------------------------------------------------------
+
+def _add_host(obj, d, user):
+    cluster = obj if isinstance(obj, Cluster) else None
+    datacenter = obj.datacenter if cluster else obj
+    return services.host_add(
+        lab=obj.lab, name=d["name"], spec=d["spec"], user=user, datacenter=datacenter,
+        cluster=cluster, esx_version=d["esx_version"], management_ip=d["management_ip"] or "",
+        shared_storage=d["shared_storage"], vmotion=d["vmotion"],
+    )
+
+
+def _new_vm(obj, d, user):
+    return services.vm_create(
+        host=d["host"], name=d["name"], user=user, datastore=d["datastore"], network=d["network"],
+        guest_os=d["guest_os"], num_cpu=d["num_cpu"], memory_mb=d["memory_mb"], disk_mb=d["disk_gb"] * 1024,
+        provisioning=d["provisioning"], workload=d["workload"],
+    )
+
+
+def _edit_settings(vm, d, user):
+    services.vm_reconfigure(
+        vm=vm, user=user, num_cpu=d["num_cpu"], memory_mb=d["memory_mb"],
+        cpu_reservation_mhz=d["cpu_reservation_mhz"], memory_reservation_mb=d["memory_reservation_mb"],
+        memory_overhead_override_mb=d["memory_overhead_override_mb"], workload=d["workload"],
+        disk_sizes_mb=d["disk_sizes"],
+    )
+    if d.get("add_disk_gb"):
+        services.vm_add_disk(vm=vm, user=user, capacity_mb=d["add_disk_gb"] * 1024, provisioning=d["add_disk_provisioning"])
+    return vm
+
+
+def _move_host(host, d, user):
+    from inventory.selectors import object_for
+
+    return services.host_move(host=host, destination=object_for(host.lab, d["destination"]), user=user)
+
+
+def _removing_vm(vm, service, user):
+    host = vm.host
+    service(vm=vm, user=user)
+    return host
+
+
+def _parent(obj):
+    return obj.datacenter if isinstance(obj, Cluster) else obj.lab
+
+
+def _is_on(vm) -> bool:
+    return vm.power_state == VmPowerState.POWERED_ON
+
+
+rename = Action("rename", "Rename", lambda o, d, u: services.entity_rename(obj=o, new_name=d["name"], user=u),
+                form=lambda o, data=None: forms.NameForm(data, initial={"name": o.name}))
+
+
+def _remove(obj, d, user):
+    parent = _parent(obj)
+    services.entity_remove(obj=obj, user=user)
+    return parent
+
+
+ACTIONS: dict[str, list[Action]] = {
+    "root": [
+        Action("new-datacenter", "New Datacenter", lambda lab, d, u: services.datacenter_create(lab=lab, name=d["name"], user=u),
+               form=lambda o, data=None: forms.NameForm(data, initial={"name": "New Datacenter"})),
+    ],
+    "datacenter": [
+        Action("new-cluster", "New Cluster",
+               lambda dc, d, u: services.cluster_create(datacenter=dc, user=u, **d),
+               form=lambda o, data=None: forms.NewClusterForm(data, initial={"name": "New Cluster"})),
+        Action("add-host", "Add Host", _add_host, form=lambda o, data=None: forms.AddHostForm(data)),
+        Action("new-vm", "New Virtual Machine", _new_vm, form=_new_vm_form),
+        rename,
+        Action("remove", "Remove", _remove, confirm="Remove this datacenter? It must be empty.", danger=True),
+    ],
+    "cluster": [
+        Action("add-host", "Add Host", _add_host, form=lambda o, data=None: forms.AddHostForm(data)),
+        Action("new-vm", "New Virtual Machine", _new_vm, form=_new_vm_form),
+        rename,
+        Action("remove", "Remove", _remove, confirm="Remove this cluster? It must have no hosts.", danger=True),
+    ],
+    "host": [
+        Action("new-vm", "New Virtual Machine", _new_vm, form=_new_vm_form, available=lambda h: h.is_usable),
+        Action("move", "Move To...", _move_host, form=lambda h, data=None: forms.MoveHostForm(data, host=h)),
+        Action("enter-maintenance", "Enter Maintenance Mode",
+               lambda h, d, u: services.host_enter_maintenance(host=h, user=u),
+               available=lambda h: not h.in_maintenance_mode,
+               confirm="Enter maintenance mode? The host runs no virtual machines while in maintenance mode."),
+        Action("exit-maintenance", "Exit Maintenance Mode", lambda h, d, u: services.host_exit_maintenance(host=h, user=u),
+               available=lambda h: h.in_maintenance_mode, dialog=False),
+        Action("remove", "Remove", lambda h, d, u: services.host_remove(host=h, user=u) or h.cluster or h.datacenter,
+               available=lambda h: h.in_maintenance_mode, danger=True,
+               confirm="Remove this host and all its virtual machines from the inventory? Their files stay on the datastores."),
+    ],
+    "vm": [
+        Action("power-on", "Power On", lambda vm, d, u: services.vm_power_on(vm=vm, user=u),
+               available=lambda vm: not _is_on(vm), dialog=False),
+        Action("power-off", "Power Off", lambda vm, d, u: services.vm_power_off(vm=vm, user=u), available=_is_on,
+               confirm="Powering off the virtual machine is like pulling its power cord: the guest does not shut down."),
+        Action("reset", "Reset", lambda vm, d, u: services.vm_reset(vm=vm, user=u), available=_is_on,
+               confirm="Resetting the virtual machine restarts the guest without shutting it down."),
+        Action("edit-settings", "Edit Settings", _edit_settings, form=_edit_settings_form),
+        Action("take-snapshot", "Take Snapshot",
+               lambda vm, d, u: services.vm_snapshot_create(vm=vm, name=d["name"], description=d["description"], user=u) and vm,
+               form=lambda o, data=None: forms.SnapshotForm(data, initial={"name": "Snapshot"})),
+        Action("delete-snapshot", "Delete Snapshot",
+               lambda vm, d, u: services.vm_snapshot_remove(snapshot=d["snapshot"], user=u) or vm,
+               form=lambda vm, data=None: forms.SnapshotChoiceForm(data, vm=vm),
+               available=lambda vm: vm.snapshots.exists(), danger=True, submit="Delete"),
+        Action("delete-all-snapshots", "Delete All Snapshots",
+               lambda vm, d, u: services.vm_snapshot_remove_all(vm=vm, user=u) and vm,
+               available=lambda vm: vm.snapshots.exists(), danger=True, confirm="Delete all snapshots of this virtual machine?"),
+        rename,
+        Action("remove-from-inventory", "Remove from Inventory",
+               lambda vm, d, u: _removing_vm(vm, services.vm_unregister, u),
+               available=lambda vm: not _is_on(vm), danger=True,
+               confirm="Remove this virtual machine from the inventory? Its files stay on the datastore."),
+        Action("delete-from-disk", "Delete from Disk",
+               lambda vm, d, u: _removing_vm(vm, services.vm_destroy, u),
+               available=lambda vm: not _is_on(vm), danger=True,
+               confirm="Delete this virtual machine and its files from the datastore? This cannot be undone."),
+    ],
+    "datastore": [rename],
+    "network": [],
+}
+
+
+def actions_for(obj) -> list[Action]:
+    return [a for a in ACTIONS[kind_of(obj)] if a.available(obj)]
+
+
+def find_action(obj, slug: str) -> Action | None:
+    return next((a for a in ACTIONS[kind_of(obj)] if a.slug == slug), None)

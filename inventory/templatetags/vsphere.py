@@ -1,0 +1,95 @@
+"""Template helpers: URLs by managed object id, and numbers as the vSphere Client prints them."""
+
+import datetime as dt
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+
+from inventory.choices import state_colour
+from inventory.models import SIM_EPOCH
+
+register = template.Library()
+
+
+def _moid(obj) -> str:
+    return "root" if obj.MOID_PREFIX == "lab-" else obj.moid
+
+
+@register.filter
+def object_url(obj) -> str:
+    if obj.MOID_PREFIX == "lab-":
+        return reverse("lab", args=[obj.pk])
+    return reverse("object", args=[obj.lab_id, obj.moid])
+
+
+@register.simple_tag
+def tab_url(obj, tab: str) -> str:
+    if tab == "summary":
+        return object_url(obj)
+    lab_id = obj.pk if obj.MOID_PREFIX == "lab-" else obj.lab_id
+    return reverse("object-tab", args=[lab_id, _moid(obj), tab])
+
+
+@register.simple_tag
+def action_url(obj, slug: str) -> str:
+    lab_id = obj.pk if obj.MOID_PREFIX == "lab-" else obj.lab_id
+    return reverse("action", args=[lab_id, _moid(obj), slug])
+
+
+@register.filter
+def mb(value) -> str:
+    """Megabytes as the Client shows them: 512 MB, 2.00 GB, 1.50 TB."""
+    value = float(value or 0)
+    if abs(value) >= 1024 * 1024:
+        return f"{value / 1024 / 1024:,.2f} TB"
+    if abs(value) >= 1024:
+        return f"{value / 1024:,.2f} GB"
+    return f"{value:,.0f} MB"
+
+
+@register.filter
+def mhz(value) -> str:
+    value = float(value or 0)
+    return f"{value / 1000:,.2f} GHz" if value >= 1000 else f"{value:,.0f} MHz"
+
+
+@register.filter
+def colour(state) -> str:
+    return state_colour(state)
+
+
+@register.filter
+def simtime(seconds) -> str:
+    if seconds is None:
+        return ""
+    return (SIM_EPOCH + dt.timedelta(seconds=float(seconds))).strftime("%Y/%m/%d %H:%M:%S")
+
+
+@register.filter
+def duration(seconds) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} days {hours} hours"
+    if hours:
+        return f"{hours} hours {minutes} minutes"
+    return f"{minutes} minutes {secs} seconds" if minutes else f"{secs} seconds"
+
+
+@register.filter
+def percent(part, whole) -> int:
+    whole = float(whole or 0)
+    return max(0, min(100, round(100 * float(part or 0) / whole))) if whole else 0
+
+
+@register.simple_tag
+def icon(name: str, label: str = ""):
+    """An icon from the sprite in base.html."""
+    if label:
+        return format_html('<svg class="icon icon-{0}" role="img" aria-label="{1}"><use href="#i-{0}"></use></svg>', name, label)
+    return format_html('<svg class="icon icon-{0}" aria-hidden="true"><use href="#i-{0}"></use></svg>', name)
