@@ -66,8 +66,8 @@ def with_space(datastores):
 
 
 def datastore_free_mb(datastore: Datastore) -> int:
-    used = datastore.disks.aggregate(s=Coalesce(Sum("used_mb"), Value(0)))["s"]
-    return datastore.capacity_mb - used - datastore.other_used_mb
+    """Free space as the database has it now (never from a possibly stale instance)."""
+    return with_space(Datastore.objects.filter(pk=datastore.pk)).values_list("free_mb", flat=True).get()
 
 
 def host_reserved(host: Host, *, exclude_vm=None) -> tuple[int, int]:

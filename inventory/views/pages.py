@@ -87,34 +87,37 @@ def tree_host_children(request, lab_id: int, host_id: int):
 
 def vms_in(lab, obj, kind):
     vms = VirtualMachine.objects.filter(lab=lab)
-    return {
-        "root": vms,
-        "datacenter": vms.filter(host__datacenter=obj),
-        "cluster": vms.filter(host__cluster=obj),
-        "host": vms.filter(host=obj),
-        "datastore": vms.filter(Q(datastore=obj) | Q(disks__datastore=obj)).distinct(),
-        "network": vms.filter(nics__network=obj).distinct(),
-    }[kind]
+    scope = {
+        "root": lambda: vms,
+        "datacenter": lambda: vms.filter(host__datacenter=obj),
+        "cluster": lambda: vms.filter(host__cluster=obj),
+        "host": lambda: vms.filter(host=obj),
+        "datastore": lambda: vms.filter(Q(datastore=obj) | Q(disks__datastore=obj)).distinct(),
+        "network": lambda: vms.filter(nics__network=obj).distinct(),
+    }
+    return scope[kind]()
 
 
 def hosts_in(lab, obj, kind):
     hosts = Host.objects.filter(lab=lab)
-    return {
-        "root": hosts,
-        "datacenter": hosts.filter(datacenter=obj),
-        "cluster": hosts.filter(cluster=obj),
-        "datastore": hosts.filter(datastores=obj),
-        "network": hosts.filter(portgroups__network=obj).distinct(),
-    }[kind]
+    scope = {
+        "root": lambda: hosts,
+        "datacenter": lambda: hosts.filter(datacenter=obj),
+        "cluster": lambda: hosts.filter(cluster=obj),
+        "datastore": lambda: hosts.filter(datastores=obj),
+        "network": lambda: hosts.filter(portgroups__network=obj).distinct(),
+    }
+    return scope[kind]()
 
 
 def datastores_in(lab, obj, kind):
     datastores = Datastore.objects.filter(lab=lab)
-    return {
-        "root": datastores,
-        "datacenter": datastores.filter(datacenter=obj),
-        "host": datastores.filter(hosts=obj),
-    }[kind]
+    scope = {
+        "root": lambda: datastores,
+        "datacenter": lambda: datastores.filter(datacenter=obj),
+        "host": lambda: datastores.filter(hosts=obj),
+    }
+    return scope[kind]()
 
 
 def _page(request, queryset):
@@ -166,13 +169,14 @@ def vms_data(request, lab, obj, kind) -> dict:
 
 
 def hosts_data(request, lab, obj, kind) -> dict:
-    page = _page(request, hosts_with_counts(hosts_in(lab, obj, kind)))
+    page = _page(request, hosts_with_counts(hosts_in(lab, obj, kind)).order_by("name", "pk"))
     usage = usage_by_host(page.object_list)
     return {"page": page, "rows": [(h, usage[h.pk]) for h in page.object_list]}
 
 
 def datastores_data(request, lab, obj, kind) -> dict:
-    return {"page": _page(request, with_space(datastores_in(lab, obj, kind)).annotate(host_count=Count("hosts", distinct=True)))}
+    datastores = with_space(datastores_in(lab, obj, kind)).annotate(host_count=Count("hosts", distinct=True))
+    return {"page": _page(request, datastores.order_by("name", "pk"))}
 
 
 def configuration_data(request, lab, host, kind) -> dict:
