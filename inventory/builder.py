@@ -119,13 +119,10 @@ def build_lab(
     }
     host_objs = []
     for plan in hosts:
-        p = PROFILES_BY_KEY[plan.profile]
         host_objs.append(Host(
             lab=lab, datacenter=dc, cluster=cluster_objs.get(plan.cluster), name=plan.name,
-            vendor=p.vendor, model=p.model, cpu_vendor=p.cpu_vendor, cpu_model=p.cpu_model,
-            cpu_family=p.cpu_family, cpu_model_number=p.cpu_model_number, evc_max=p.evc_max,
-            sockets=p.sockets, cores_per_socket=p.cores_per_socket, cpu_mhz=p.cpu_mhz, memory_mb=p.memory_mb,
-            nic_gbps=p.nic_gbps, esx_version=plan.esx_version, esx_build=ESX_BUILDS[plan.esx_version],
+            esx_version=plan.esx_version, esx_build=ESX_BUILDS[plan.esx_version],
+            **PROFILES_BY_KEY[plan.profile].spec.__dict__,
         ))
     Host.objects.bulk_create(host_objs, batch_size=BATCH)
     by_name = {h.name: h for h in host_objs}

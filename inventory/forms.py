@@ -8,7 +8,9 @@ import re
 from django import forms
 
 from inventory.choices import DiskProvisioning, GuestOs, Workload
-from inventory.hardware import CPU_MODEL_CHOICES, CPU_MODELS, ESX_VERSION_CHOICES, EVC_CHOICES, PROFILE_CHOICES
+from inventory.hardware import (
+    CPU_MODEL_CHOICES, CPU_MODELS, ESX_VERSION_CHOICES, EVC_CHOICES, PROFILE_CHOICES, PROFILES_BY_KEY, HostSpec,
+)
 from inventory.models.vm import MAX_DISK_MB, MAX_MEMORY_MB, MAX_VCPUS, MIN_MEMORY_MB
 from inventory.presets import (
     PRESET_CHOICES, SCALE_MAX_CLUSTER_SIZE, SCALE_MAX_HOSTS, SCALE_MAX_VMS,
@@ -102,12 +104,9 @@ class AddHostForm(forms.Form):
         return {**self.cleaned_data, "spec": self.host_spec()}
 
     def host_spec(self):
-        from inventory.hardware import PROFILES_BY_KEY
-        from inventory.services import HostSpec
-
         data = self.cleaned_data
         if data["hardware"] != "custom":
-            return HostSpec.from_profile(PROFILES_BY_KEY[data["hardware"]])
+            return PROFILES_BY_KEY[data["hardware"]].spec
         cpu_vendor, cpu_model = data["cpu"].split("|", 1)
         family, model_number, evc_max = CPU_MODELS[(cpu_vendor, cpu_model)]
         return HostSpec(

@@ -37,9 +37,9 @@ def evc_supported(cpu_vendor: str, max_mode: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class HardwareProfile:
-    key: str
-    label: str
+class HostSpec:
+    """A server's hardware as Add Host records it."""
+
     vendor: str
     model: str
     cpu_vendor: str
@@ -54,38 +54,56 @@ class HardwareProfile:
     nic_gbps: int = 1
 
 
+@dataclass(frozen=True)
+class HardwareProfile:
+    key: str
+    label: str
+    spec: HostSpec
+
+
 PROFILES = [
     HardwareProfile(
         "r805-2435-32", "Dell PowerEdge R805, 2x AMD Opteron 2435, 32 GB",
-        "Dell Inc.", "PowerEdge R805", "amd", "Six-Core AMD Opteron(tm) Processor 2435",
-        16, 8, "amd-greyhound", 2, 6, 2600, 32768,
+        HostSpec(
+            "Dell Inc.", "PowerEdge R805", "amd", "Six-Core AMD Opteron(tm) Processor 2435",
+            16, 8, "amd-greyhound", 2, 6, 2600, 32768,
+        ),
     ),
     HardwareProfile(
         "dl385g2-2218-16", "HP ProLiant DL385 G2, 2x AMD Opteron 2218, 16 GB",
-        "HP", "ProLiant DL385 G2", "amd", "Dual-Core AMD Opteron(tm) Processor 2218",
-        15, 65, "amd-rev-f", 2, 2, 2600, 16384,
+        HostSpec(
+            "HP", "ProLiant DL385 G2", "amd", "Dual-Core AMD Opteron(tm) Processor 2218",
+            15, 65, "amd-rev-f", 2, 2, 2600, 16384,
+        ),
     ),
     HardwareProfile(
         "r710-x5570-48", "Dell PowerEdge R710, 2x Intel Xeon X5570, 48 GB",
-        "Dell Inc.", "PowerEdge R710", "intel", "Intel(R) Xeon(R) CPU X5570 @ 2.93GHz",
-        6, 26, "intel-nehalem", 2, 4, 2933, 49152,
+        HostSpec(
+            "Dell Inc.", "PowerEdge R710", "intel", "Intel(R) Xeon(R) CPU X5570 @ 2.93GHz",
+            6, 26, "intel-nehalem", 2, 4, 2933, 49152,
+        ),
     ),
     HardwareProfile(
         "pe2950-e5430-16", "Dell PowerEdge 2950 III, 2x Intel Xeon E5430, 16 GB",
-        "Dell Inc.", "PowerEdge 2950", "intel", "Intel(R) Xeon(R) CPU E5430 @ 2.66GHz",
-        6, 23, "intel-penryn", 2, 4, 2666, 16384,
+        HostSpec(
+            "Dell Inc.", "PowerEdge 2950", "intel", "Intel(R) Xeon(R) CPU E5430 @ 2.66GHz",
+            6, 23, "intel-penryn", 2, 4, 2666, 16384,
+        ),
     ),
     HardwareProfile(
         "dl380g7-x5670-96", "HP ProLiant DL380 G7, 2x Intel Xeon X5670, 96 GB, 10 GbE",
-        "HP", "ProLiant DL380 G7", "intel", "Intel(R) Xeon(R) CPU X5670 @ 2.93GHz",
-        6, 44, "intel-westmere", 2, 6, 2933, 98304, 10,
+        HostSpec(
+            "HP", "ProLiant DL380 G7", "intel", "Intel(R) Xeon(R) CPU X5670 @ 2.93GHz",
+            6, 44, "intel-westmere", 2, 6, 2933, 98304, 10,
+        ),
     ),
 ]
 PROFILES_BY_KEY = {p.key: p for p in PROFILES}
 PROFILE_CHOICES = [(p.key, p.label) for p in PROFILES]
 CPU_MODELS = {
     # the CPU choices offered for explicit specs: (vendor, label) -> (family, model, EVC max)
-    (p.cpu_vendor, p.cpu_model): (p.cpu_family, p.cpu_model_number, p.evc_max) for p in PROFILES
+    (p.spec.cpu_vendor, p.spec.cpu_model): (p.spec.cpu_family, p.spec.cpu_model_number, p.spec.evc_max)
+    for p in PROFILES
 }
 CPU_MODEL_CHOICES = [(f"{v}|{m}", m) for (v, m) in CPU_MODELS]
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-
 from django.db import transaction
 
 from inventory.builder import add_local_datastores, build_networking, vm_network
 from inventory.choices import StorageBacking, VmPowerState
-from inventory.hardware import ESX_BUILDS, EVC_LABELS, HardwareProfile, evc_supported
+from inventory.hardware import ESX_BUILDS, EVC_LABELS, HostSpec, evc_supported
 from inventory.models import (
     Cluster, Datacenter, Datastore, Host, Lab, Network, VMkernelNic,
 )
@@ -22,30 +20,6 @@ MAX_HOSTS_PER_CLUSTER = 32
 MAX_HOSTS_PER_VCENTER = 1000
 MANAGEMENT_NET = ipaddress.ip_network("192.168.1.0/24")
 VMKERNEL_NET = ipaddress.ip_network("10.0.0.0/24")
-
-
-@dataclass(frozen=True)
-class HostSpec:
-    vendor: str
-    model: str
-    cpu_vendor: str
-    cpu_model: str
-    cpu_family: int
-    cpu_model_number: int
-    evc_max: str
-    sockets: int
-    cores_per_socket: int
-    cpu_mhz: int
-    memory_mb: int
-    nic_gbps: int = 1
-
-    @classmethod
-    def from_profile(cls, profile: HardwareProfile) -> "HostSpec":
-        return cls(
-            profile.vendor, profile.model, profile.cpu_vendor, profile.cpu_model, profile.cpu_family,
-            profile.cpu_model_number, profile.evc_max, profile.sockets, profile.cores_per_socket,
-            profile.cpu_mhz, profile.memory_mb, profile.nic_gbps,
-        )
 
 
 @transaction.atomic

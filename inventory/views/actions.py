@@ -11,7 +11,6 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from inventory.actions import find_action, kind_of
 from inventory.forms import NewLabForm
-
 from inventory.presets import PRESETS, lab_create
 from inventory.selectors import lab_for, labs_visible_to
 from inventory.templatetags.vsphere import object_url

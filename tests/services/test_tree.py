@@ -5,13 +5,12 @@ import pytest
 from inventory import services
 from inventory.hardware import PROFILES_BY_KEY
 from inventory.models import Cluster, Datacenter, Datastore, Host, VirtualMachine
-from inventory.services import HostSpec
 from operations.faults import AlreadyExists, InvalidArgument, InvalidState, ResourceInUse
 from operations.models import Event, Task, TaskState
 
-R805 = HostSpec.from_profile(PROFILES_BY_KEY["r805-2435-32"])
-R710 = HostSpec.from_profile(PROFILES_BY_KEY["r710-x5570-48"])
-DL385 = HostSpec.from_profile(PROFILES_BY_KEY["dl385g2-2218-16"])
+R805 = PROFILES_BY_KEY["r805-2435-32"].spec
+R710 = PROFILES_BY_KEY["r710-x5570-48"].spec
+DL385 = PROFILES_BY_KEY["dl385g2-2218-16"].spec
 
 
 @pytest.fixture
