@@ -53,7 +53,9 @@ def test_dragging_a_host_out_of_a_cluster_shows_vcenters_refusal(login, lab, esx
     dialog = page.locator("dialog[open]")
     expect(dialog).to_contain_text("must be in maintenance mode to be moved out of cluster Prod")
     dialog.get_by_role("link", name="Cancel").click()
+    page.wait_for_load_state("networkidle")  # a Cancel that loads anything would show here
     expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(page.locator("#dialog-body")).not_to_contain_text("Recent Tasks")
     assert Host.objects.get(pk=esx01.pk).cluster == cluster
 
 
