@@ -12,6 +12,7 @@ from typing import Any, Callable
 from inventory import forms, services
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
+from inventory.selectors import hosts_in, object_for
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,8 @@ def kind_of(obj) -> str:
 
 # --- form factories: each knows the object the dialog was opened on -------------------------
 
-def _hosts_in(obj):
-    hosts = Host.objects.filter(lab=obj.lab).select_related("datacenter")
-    if isinstance(obj, Host):
-        return hosts.filter(pk=obj.pk)
-    if isinstance(obj, Cluster):
-        return hosts.filter(cluster=obj)
-    return hosts.filter(datacenter=obj)
-
-
 def _new_vm_form(obj, data=None):
-    hosts = _hosts_in(obj).filter(in_maintenance_mode=False, connection_state="connected", power_state="poweredOn")
+    hosts = hosts_in(obj.lab, obj, kind_of(obj)).filter(in_maintenance_mode=False, connection_state="connected", power_state="poweredOn")
     datastores = Datastore.objects.filter(lab=obj.lab, hosts__in=hosts).distinct()
     networks = Network.objects.filter(lab=obj.lab, portgroups__host__in=hosts).distinct()
     initial = {"datastore": datastores.filter(backing__in=["iscsi", "fc", "nfs"]).first()}
@@ -97,8 +89,6 @@ def _edit_settings(vm, d, user):
 
 
 def _move_host(host, d, user):
-    from inventory.selectors import object_for
-
     return services.host_move(host=host, destination=object_for(host.lab, d["destination"]), user=user)
 
 

@@ -42,10 +42,20 @@ def vm_demand(*, workload: str, num_cpu: int, memory_mb: int, overhead_mb: int, 
     return round(num_cpu * core_mhz * cpu_share), round(memory_mb * memory_share) + overhead_mb
 
 
+def reservations(running_vms) -> tuple[int, int]:
+    """CPU MHz and memory MB (with overhead) that running VMs reserve: host admission control."""
+    cpu = mem = 0
+    for vm in running_vms:
+        cpu += vm.cpu_reservation_mhz
+        mem += vm.memory_reservation_mb + vm.memory_overhead_mb
+    return cpu, mem
+
+
 def host_usage(host, running_vms) -> Usage:
     """Usage of a host that is up; a host that is down or disconnected shows nothing used."""
     cpu = mem = cpu_res = mem_res = 0
     if host.is_usable or host.in_maintenance_mode:
+        cpu_res, mem_res = reservations(running_vms)
         mem = HYPERVISOR_MEMORY_MB
         for vm in running_vms:
             vm_cpu, vm_mem = vm_demand(
@@ -54,8 +64,6 @@ def host_usage(host, running_vms) -> Usage:
             )
             cpu += vm_cpu
             mem += vm_mem
-            cpu_res += vm.cpu_reservation_mhz
-            mem_res += vm.memory_reservation_mb + vm.memory_overhead_mb
     return Usage(
         min(cpu, host.cpu_total_mhz), host.cpu_total_mhz, min(mem, host.memory_mb), host.memory_mb, cpu_res, mem_res
     )

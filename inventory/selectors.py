@@ -9,9 +9,10 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from inventory.capacity import Usage, host_usage
+from inventory.capacity import Usage, host_usage, reservations
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
+from operations.models import Task
 
 MOID_MODELS = {
     "datacenter-": Datacenter,
@@ -34,8 +35,8 @@ def labs_visible_to(user):
 def lab_for(user, lab_id: int) -> Lab:
     """The lab, or 404 for anyone who may not see it: a stranger learns nothing, not even that
     it exists."""
-    lab = Lab.objects.select_related("owner").filter(pk=lab_id).first()
-    if lab is None or not lab.visible_to(user):
+    lab = labs_visible_to(user).filter(pk=lab_id).first()
+    if lab is None:
         raise Http404("No such lab")
     return lab
 
@@ -75,11 +76,7 @@ def host_reserved(host: Host, *, exclude_vm=None) -> tuple[int, int]:
     vms = host.vms.filter(power_state=VmPowerState.POWERED_ON)
     if exclude_vm is not None:
         vms = vms.exclude(pk=exclude_vm.pk)
-    cpu = mem = 0
-    for vm in vms:
-        cpu += vm.cpu_reservation_mhz
-        mem += vm.memory_reservation_mb + vm.memory_overhead_mb
-    return cpu, mem
+    return reservations(vms)
 
 
 def usage_by_host(hosts) -> dict[int, Usage]:
@@ -140,6 +137,11 @@ def inventory_tree(lab: Lab) -> tuple[list[TreeDatacenter], bool]:
     return list(datacenters.values()), inline
 
 
+def recent_tasks(lab: Lab):
+    """What the Recent Tasks panel lists: the lab's newest tasks."""
+    return Task.objects.filter(lab=lab)[:12]
+
+
 def lab_counts(lab: Lab) -> dict[str, int]:
     return {
         "datacenters": Datacenter.objects.filter(lab=lab).count(),
@@ -157,3 +159,41 @@ def hosts_with_counts(hosts):
         vm_count=Count("vms", distinct=True),
         vm_on_count=Count("vms", filter=Q(vms__power_state=VmPowerState.POWERED_ON), distinct=True),
     )
+
+
+# --- scopes: what a container holds, by kind (actions.kind_of) ------------------------------------------------------------
+
+def vms_in(lab, obj, kind):
+    vms = VirtualMachine.objects.filter(lab=lab)
+    scope = {
+        "root": lambda: vms,
+        "datacenter": lambda: vms.filter(host__datacenter=obj),
+        "cluster": lambda: vms.filter(host__cluster=obj),
+        "host": lambda: vms.filter(host=obj),
+        "datastore": lambda: vms.filter(Q(datastore=obj) | Q(disks__datastore=obj)).distinct(),
+        "network": lambda: vms.filter(nics__network=obj).distinct(),
+    }
+    return scope[kind]()
+
+
+def hosts_in(lab, obj, kind):
+    hosts = Host.objects.filter(lab=lab)
+    scope = {
+        "root": lambda: hosts,
+        "datacenter": lambda: hosts.filter(datacenter=obj),
+        "cluster": lambda: hosts.filter(cluster=obj),
+        "host": lambda: hosts.filter(pk=obj.pk),
+        "datastore": lambda: hosts.filter(datastores=obj),
+        "network": lambda: hosts.filter(portgroups__network=obj).distinct(),
+    }
+    return scope[kind]()
+
+
+def datastores_in(lab, obj, kind):
+    datastores = Datastore.objects.filter(lab=lab)
+    scope = {
+        "root": lambda: datastores,
+        "datacenter": lambda: datastores.filter(datacenter=obj),
+        "host": lambda: datastores.filter(hosts=obj),
+    }
+    return scope[kind]()

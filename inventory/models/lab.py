@@ -50,10 +50,3 @@ class Lab(models.Model):
     @property
     def sim_datetime(self) -> dt.datetime:
         return SIM_EPOCH + dt.timedelta(seconds=self.sim_seconds)
-
-    def visible_to(self, user) -> bool:
-        if not user.is_authenticated:
-            return False
-        if user.is_staff or self.owner_id == user.pk:
-            return True
-        return self.members.filter(pk=user.pk).exists()

@@ -33,6 +33,14 @@ def _require_usable_host(host: Host, doing: str) -> None:
         raise InvalidState(f"Cannot {doing}: host {host.name} {state}.")
 
 
+def _require_space(datastore: Datastore, needed_mb: int) -> None:
+    free = datastore_free_mb(datastore)
+    if needed_mb > free:
+        raise InsufficientResources(
+            f"Insufficient disk space on datastore '{datastore.name}': {needed_mb:,} MB needed, {free:,} MB free."
+        )
+
+
 def _disk_used_mb(capacity_mb: int, provisioning: str) -> int:
     # thick disks take their full size at once; a thin disk grows as the guest writes
     return 0 if provisioning == DiskProvisioning.THIN else capacity_mb
@@ -58,11 +66,7 @@ def vm_create(
     if not 1 <= disk_mb <= MAX_DISK_MB:
         raise InvalidArgument("The disk size must be between 1 MB and 2 TB minus 512 bytes.")
     used = _disk_used_mb(disk_mb, provisioning)
-    free = datastore_free_mb(datastore)
-    if used > free:
-        raise InsufficientResources(
-            f"Insufficient disk space on datastore '{datastore.name}': {used:,} MB needed, {free:,} MB free."
-        )
+    _require_space(datastore, used)
     vm = validated(VirtualMachine(
         lab=lab, host=host, datastore=datastore, name=name, guest_os=guest_os, num_cpu=num_cpu,
         memory_mb=memory_mb, workload=workload,
@@ -140,11 +144,7 @@ def _grow_disk(vm: VirtualMachine, label: str, new_mb: int) -> None:
     if vm.snapshots.exists():
         raise InvalidState(f"{label} of {vm.name} cannot be extended while the virtual machine has snapshots.")
     grow = 0 if disk.is_thin else new_mb - disk.capacity_mb
-    free = datastore_free_mb(disk.datastore)
-    if grow > free:
-        raise InsufficientResources(
-            f"Insufficient disk space on datastore '{disk.datastore.name}': {grow:,} MB needed, {free:,} MB free."
-        )
+    _require_space(disk.datastore, grow)
     disk.capacity_mb = new_mb
     disk.used_mb += grow
     disk.save(update_fields=["capacity_mb", "used_mb"])
@@ -161,9 +161,7 @@ def vm_add_disk(*, vm: VirtualMachine, user, capacity_mb: int, provisioning: str
     if not datastore.hosts.filter(pk=vm.host_id).exists():
         raise InvalidArgument(f"Datastore {datastore.name} is not accessible from host {vm.host.name}.")
     used = _disk_used_mb(capacity_mb, provisioning)
-    free = datastore_free_mb(datastore)
-    if used > free:
-        raise InsufficientResources(f"Insufficient disk space on datastore '{datastore.name}': {used:,} MB needed, {free:,} MB free.")
+    _require_space(datastore, used)
     labels = set(vm.disks.values_list("label", flat=True))
     n = 1
     while f"Hard disk {n}" in labels:

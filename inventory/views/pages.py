@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from inventory.actions import actions_for, kind_of
 from inventory.choices import VmPowerState
 from inventory.forms import NewLabForm
-from inventory.models import Datastore, Host, VirtualMachine
+from inventory.models import Datastore, Host
 from inventory.presets import PRESETS
 from inventory.selectors import (
-    hosts_with_counts, inventory_tree, lab_counts, lab_for, labs_visible_to, object_for, total_usage, usage_by_host,
-    with_space,
+    datastores_in, hosts_in, hosts_with_counts, inventory_tree, lab_counts, lab_for, labs_visible_to, object_for,
+    recent_tasks, total_usage, usage_by_host, vms_in, with_space,
 )
 from operations.models import Event, Task
 
@@ -65,7 +65,7 @@ def object_page(request, lab_id: int, moid: str = "root", tab: str = "summary"):
 def lab_frame(lab) -> dict:
     """What every lab page shows around the selected object: the tree and Recent Tasks."""
     tree, vms_inline = inventory_tree(lab)
-    return {"tree": tree, "vms_inline": vms_inline, "recent_tasks": Task.objects.filter(lab=lab)[:12]}
+    return {"tree": tree, "vms_inline": vms_inline, "recent_tasks": recent_tasks(lab)}
 
 
 def object_menu(request, lab_id: int, moid: str):
@@ -81,43 +81,6 @@ def tree_host_children(request, lab_id: int, host_id: int):
     host = get_object_or_404(Host, lab=lab, pk=host_id)
     vms = host.vms.only("id", "name", "power_state", "ft_role")
     return render(request, "inventory/partials/tree_vms.html", {"lab": lab, "vms": vms})
-
-
-# --- scopes: what a container holds ------------------------------------------------------------
-
-def vms_in(lab, obj, kind):
-    vms = VirtualMachine.objects.filter(lab=lab)
-    scope = {
-        "root": lambda: vms,
-        "datacenter": lambda: vms.filter(host__datacenter=obj),
-        "cluster": lambda: vms.filter(host__cluster=obj),
-        "host": lambda: vms.filter(host=obj),
-        "datastore": lambda: vms.filter(Q(datastore=obj) | Q(disks__datastore=obj)).distinct(),
-        "network": lambda: vms.filter(nics__network=obj).distinct(),
-    }
-    return scope[kind]()
-
-
-def hosts_in(lab, obj, kind):
-    hosts = Host.objects.filter(lab=lab)
-    scope = {
-        "root": lambda: hosts,
-        "datacenter": lambda: hosts.filter(datacenter=obj),
-        "cluster": lambda: hosts.filter(cluster=obj),
-        "datastore": lambda: hosts.filter(datastores=obj),
-        "network": lambda: hosts.filter(portgroups__network=obj).distinct(),
-    }
-    return scope[kind]()
-
-
-def datastores_in(lab, obj, kind):
-    datastores = Datastore.objects.filter(lab=lab)
-    scope = {
-        "root": lambda: datastores,
-        "datacenter": lambda: datastores.filter(datacenter=obj),
-        "host": lambda: datastores.filter(hosts=obj),
-    }
-    return scope[kind]()
 
 
 def _page(request, queryset):
