@@ -5,6 +5,8 @@ Templates never hard-code colours: they ask `state_colour(value)`.
 
 from django.db import models
 
+from operations.engine.workloads import WORKLOADS
+
 
 class CpuVendor(models.TextChoices):
     INTEL = "intel", "Intel"
@@ -94,13 +96,9 @@ class Workload(models.TextChoices):
     MEMORY_HEAVY = "memoryHeavy", "Memory-heavy"
 
 
-# [model] share of each vCPU busy and share of memory actively touched, per workload.
-WORKLOAD_LOAD = {
-    Workload.IDLE: (0.03, 0.15),
-    Workload.WEB: (0.25, 0.40),
-    Workload.DATABASE: (0.45, 0.70),
-    Workload.MEMORY_HEAVY: (0.30, 0.90),
-}
+# [model] share of each vCPU busy and share of memory actively touched, per workload: the
+# engine's profiles (operations.engine.workloads) are the one source.
+WORKLOAD_LOAD = {key: (w.cpu_busy, w.memory_active) for key, w in WORKLOADS.items()}
 
 
 class GuestOs(models.TextChoices):

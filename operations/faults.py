@@ -31,3 +31,15 @@ class ResourceInUse(VimFault):
 
 class InsufficientResources(VimFault):
     error_type = "NOT_ALLOWED_IN_CURRENT_STATE"
+
+
+class ResourceBusy(VimFault):
+    """Another task holds the object (vSphere: "Another task is already in progress.")."""
+
+    error_type = "RESOURCE_BUSY"
+
+
+class Unauthorized(VimFault):
+    """The caller may see the lab but not do this (a member changing the clock)."""
+
+    error_type = "UNAUTHORIZED"

@@ -53,6 +53,13 @@ class Task(ObjectRef):
     phase = models.CharField(max_length=200, blank=True)
     error_message = models.TextField(blank=True)
     cancelable = models.BooleanField(default=False)
+    # A timed operation (empty for one vCenter finishes at once): the runner finds it by kind,
+    # reads what to do from params, and stores the inputs of its plan when it begins, so that a
+    # restarted runner replays the same plan from started_sim and the task resumes.
+    kind = models.CharField(max_length=30, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    plan = models.JSONField(default=dict, blank=True)
+    cancel_requested = models.BooleanField(default=False)
     queued_sim = models.FloatField()
     started_sim = models.FloatField(null=True, blank=True)
     completed_sim = models.FloatField(null=True, blank=True)
@@ -64,7 +71,10 @@ class Task(ObjectRef):
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="task_progress_range"),
         ]
-        indexes = [models.Index(fields=["lab", "-id"], name="task_lab_recent")]
+        indexes = [
+            models.Index(fields=["lab", "-id"], name="task_lab_recent"),
+            models.Index(fields=["state"], name="task_state", condition=models.Q(state__in=["queued", "running"])),
+        ]
         ordering = ["-id"]
 
     def __str__(self) -> str:
@@ -73,6 +83,10 @@ class Task(ObjectRef):
     @property
     def moid(self) -> str:
         return f"{self.MOID_PREFIX}{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (TaskState.QUEUED, TaskState.RUNNING)
 
 
 class Event(ObjectRef):

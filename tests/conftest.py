@@ -1,8 +1,9 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from inventory.models import Host, VirtualMachine
+from inventory.models import Host, Lab, VirtualMachine
 from inventory.presets import lab_create
+from operations.runner.runner import Runner
 
 PASSWORD = "correct-horse-battery"
 
@@ -38,7 +39,38 @@ def instructor(make_user):
 def lab(owner, member):
     lab = lab_create(owner=owner, preset="seed-article", name="Seed")
     lab.members.add(member)
+    # tests step a paused clock instead of racing the wall clock
+    Lab.objects.filter(pk=lab.pk).update(clock_paused=True)
+    lab.refresh_from_db()
     return lab
+
+
+class Sim:
+    """Steps a lab's simulated clock and the runner, as a test's only way to let time pass."""
+
+    def __init__(self, lab: Lab):
+        self.lab = lab
+        self.runner = Runner()
+
+    def run(self, seconds: float = 0.0, step: float | None = None) -> None:
+        """Advance the (paused) clock by `seconds`, in steps of `step` if given, and let the
+        runner play everything due."""
+        steps = [seconds] if not step else [step] * int(seconds // step) + ([seconds % step] if seconds % step else [])
+        self.runner.step()
+        for dt in steps:
+            lab = Lab.objects.get(pk=self.lab.pk)
+            Lab.objects.filter(pk=lab.pk).update(sim_seconds=lab.sim_seconds + dt)
+            self.runner.step()
+        self.lab.refresh_from_db()
+
+    @property
+    def now(self) -> float:
+        return Lab.objects.get(pk=self.lab.pk).now()
+
+
+@pytest.fixture
+def sim(lab):
+    return Sim(lab)
 
 
 @pytest.fixture

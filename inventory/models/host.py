@@ -76,6 +76,17 @@ class Host(LabObject):
         )
 
     @property
+    def unusable_reason(self) -> str | None:
+        """Why the host cannot run or receive a VM, as the end of a sentence, or None."""
+        if self.in_maintenance_mode:
+            return "is in maintenance mode"
+        if self.connection_state != ConnectionState.CONNECTED:
+            return f"is {self.get_connection_state_display().lower()}"
+        if self.power_state != HostPowerState.POWERED_ON:
+            return f"is {self.get_power_state_display().lower()}"
+        return None
+
+    @property
     def status_icon(self) -> str:
         if self.power_state != HostPowerState.POWERED_ON or self.connection_state != ConnectionState.CONNECTED:
             return "host-down"

@@ -1,8 +1,11 @@
 import datetime as dt
+import time
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+
+from operations.engine.clock import Clock
 
 # The seed article was published on 2010-02-10: every lab's simulated calendar starts there.
 SIM_EPOCH = dt.datetime(2010, 2, 10, 9, 0, tzinfo=dt.UTC)
@@ -18,9 +21,10 @@ class Lab(models.Model):
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="member_labs")
     preset = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Simulated clock: seconds since SIM_EPOCH, how fast it runs against the wall clock, and
-    # whether it is paused. The engine advances it; the web process only reads it.
+    # Simulated clock, stored as an anchor (engine.clock.Clock): seconds since SIM_EPOCH at wall
+    # time clock_wall_at, running at clock_speed unless paused. Anyone can read the time from it.
     sim_seconds = models.FloatField(default=0.0)
+    clock_wall_at = models.FloatField(default=time.time, help_text="Wall time (Unix seconds) at which the clock read sim_seconds")
     clock_speed = models.FloatField(default=1.0)
     clock_paused = models.BooleanField(default=False)
     seed = models.IntegerField(default=1)
@@ -48,5 +52,17 @@ class Lab(models.Model):
         return f"{self.MOID_PREFIX}{self.pk}"
 
     @property
+    def clock(self) -> Clock:
+        return Clock(self.sim_seconds, self.clock_wall_at, self.clock_speed, self.clock_paused)
+
+    def set_clock(self, clock: Clock) -> None:
+        self.sim_seconds, self.clock_wall_at = clock.sim_seconds, clock.wall_at
+        self.clock_speed, self.clock_paused = clock.speed, clock.paused
+
+    def now(self, wall: float | None = None) -> float:
+        """The lab's simulated time now (seconds since SIM_EPOCH)."""
+        return self.clock.now(time.time() if wall is None else wall)
+
+    @property
     def sim_datetime(self) -> dt.datetime:
-        return SIM_EPOCH + dt.timedelta(seconds=self.sim_seconds)
+        return SIM_EPOCH + dt.timedelta(seconds=self.now())

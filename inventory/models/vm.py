@@ -51,6 +51,15 @@ class VirtualMachine(LabObject):
     )
     # Simulated second of the last power-on (guest uptime), None while off.
     powered_on_at = models.FloatField(null=True, blank=True)
+    # The last VMotion's stun: the console's session strip shows it as a blip.
+    last_stun_at = models.FloatField(null=True, blank=True)
+    last_stun_ms = models.PositiveIntegerField(null=True, blank=True)
+    # CD/DVD drive 1 backed by an ISO image on a datastore (VMotion needs it on a shared one)
+    cdrom_datastore = models.ForeignKey(
+        "inventory.Datastore", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    cdrom_iso = models.CharField(max_length=120, blank=True)
+    cdrom_connected = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -26,11 +26,7 @@ def _where(vm: VirtualMachine) -> str:
 
 def _require_usable_host(host: Host, doing: str) -> None:
     if not host.is_usable:
-        state = "is in maintenance mode" if host.in_maintenance_mode else (
-            f"is {host.get_connection_state_display().lower()}" if host.connection_state != "connected"
-            else f"is {host.get_power_state_display().lower()}"
-        )
-        raise InvalidState(f"Cannot {doing}: host {host.name} {state}.")
+        raise InvalidState(f"Cannot {doing}: host {host.name} {host.unusable_reason}.")
 
 
 def _require_space(datastore: Datastore, needed_mb: int) -> None:

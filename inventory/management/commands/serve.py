@@ -4,6 +4,8 @@ from daphne.endpoints import build_endpoint_description_strings
 from daphne.server import Server
 from django.core.management.base import BaseCommand
 
+from operations.runner.hosting import run_embedded
+from operations.runner.runner import Runner
 from vcenter_web.asgi import application
 
 
@@ -15,10 +17,24 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args, host, port, **options):
-        # One process, one asyncio loop: the engine runner (Engine issue) is scheduled on it too.
         self.stdout.write(f"vCenter Lab on http://{host}:{port}/  (Ctrl+C to stop)")
+        if os.environ.get("SIM_RUNNER", "embedded") == "embedded":
+            self._embed_runner()
+        else:
+            self.stdout.write("SIM_RUNNER is not 'embedded': run `python manage.py simworker` for the simulation.")
         Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
             signal_handlers=True,
         ).run()
+
+    def _embed_runner(self):
+        """One process, one asyncio loop: the runner is a task of daphne's loop (daphne installed
+        Twisted's asyncio reactor when it was imported)."""
+        import asyncio
+
+        from twisted.internet import reactor
+
+        runner = Runner()
+        reactor.callWhenRunning(lambda: asyncio.ensure_future(run_embedded(runner)))
+        reactor.addSystemEventTrigger("before", "shutdown", runner.stop.set)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from inventory.models import Lab
 
-from .models import Event, EventSeverity, Task, TaskState
+from operations.models import Event, EventSeverity, Task, TaskState
 
 
 def object_context(obj) -> dict[str, str]:
@@ -37,29 +37,51 @@ def _initiator(user) -> dict:
 
 def task_completed(*, lab: Lab, name: str, target, user) -> Task:
     """An operation that vCenter finishes at once: the Task row is born complete."""
-    now = timezone.now()
+    now, sim = timezone.now(), lab.now()
     return Task.objects.create(
         lab=lab, name=name, **_initiator(user), **object_context(target),
         state=TaskState.SUCCESS, progress=100,
-        queued_sim=lab.sim_seconds, started_sim=lab.sim_seconds, completed_sim=lab.sim_seconds,
-        started_at=now, completed_at=now,
+        queued_sim=sim, started_sim=sim, completed_sim=sim, started_at=now, completed_at=now,
     )
+
+
+def task_queued(*, lab: Lab, name: str, kind: str, target, user, params: dict, cancelable: bool = True) -> Task:
+    """A timed operation: queued now, run by the engine. The runner is woken once this commits."""
+    from operations.runner.hosting import wake
+
+    task = Task.objects.create(
+        lab=lab, name=name, kind=kind, params=params, cancelable=cancelable, **_initiator(user),
+        **object_context(target), state=TaskState.QUEUED, queued_sim=lab.now(),
+    )
+    transaction.on_commit(wake)
+    return task
+
+
+def _next_seq(lab_id: int) -> int:
+    """The lab's next event number. The counter row is updated inside the caller's transaction,
+    so concurrent writers get distinct, gap-free numbers."""
+    assert transaction.get_connection().in_atomic_block, "events are written inside the change's transaction"
+    Lab.objects.filter(pk=lab_id).update(event_seq=F("event_seq") + 1)
+    return Lab.objects.filter(pk=lab_id).values_list("event_seq", flat=True).get()
 
 
 def event_log(
     *, lab: Lab, type: str, message: str, target=None, user=None,
-    severity: str = EventSeverity.INFO, task: Task | None = None,
+    severity: str = EventSeverity.INFO, task: Task | None = None, at: float | None = None,
 ) -> Event:
-    """Append an event with the lab's next sequence number. The counter row is updated inside
-    the caller's transaction, so concurrent writers get distinct, gap-free numbers."""
-    assert transaction.get_connection().in_atomic_block, "events are written inside the change's transaction"
-    Lab.objects.filter(pk=lab.pk).update(event_seq=F("event_seq") + 1)
-    seq = Lab.objects.filter(pk=lab.pk).values_list("event_seq", flat=True).get()
+    """Append an event with the lab's next sequence number."""
     return Event.objects.create(
-        lab=lab, seq=seq, type=type, message=message, severity=severity, task=task,
+        lab=lab, seq=_next_seq(lab.pk), type=type, message=message, severity=severity, task=task,
         user_name=user.get_username() if user is not None else "",
-        sim_seconds=lab.sim_seconds, **(object_context(target) if target is not None else {}),
+        sim_seconds=lab.now() if at is None else at, **(object_context(target) if target is not None else {}),
     )
+
+
+def task_failed_event(*, task: Task, message: str, at: float, type: str = "TaskFailedEvent") -> Event:
+    """The error event of a timed task, about the object the task was about."""
+    context = {f: getattr(task, f) for f in ("object_moid", "object_name", "host_moid", "cluster_moid", "datacenter_moid")}
+    return Event.objects.create(lab_id=task.lab_id, seq=_next_seq(task.lab_id), type=type, message=message, severity=EventSeverity.ERROR, task=task,
+                                user_name=task.initiator_name if task.initiator_id else "", sim_seconds=at, **context)
 
 
 def record(*, lab: Lab, task_name: str, target, user, event_type: str, message: str) -> Task:

@@ -1,0 +1,26 @@
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+
+from operations.runner.runner import TICK_S, Runner
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the simulation engine in its own process, next to web processes started with "
+        "SIM_RUNNER=off (PostgreSQL and Redis deployments). Stops cleanly on SIGTERM or Ctrl+C; "
+        "after a kill -9, starting it again resumes every task in flight."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tick", type=float, default=TICK_S, help="Wall seconds between two steps")
+
+    def handle(self, *args, tick, **options):
+        runner = Runner()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: runner.stop.set())
+        self.stdout.write(f"simworker: simulating every lab with timed tasks, a step every {tick:g} s", ending="\n")
+        self.stdout.flush()
+        runner.run_forever(threading.Event(), tick=tick)
+        self.stdout.write("simworker: stopped")

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from inventory.models import Lab
+from operations.engine.lab import LabSim
+from operations.engine.timeline import CANCELED, Plan
+from operations.faults import VimFault
+from operations.kinds import kind
+from operations.models import Task, TaskState
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
+TICK_S = 0.25  # wall seconds between two steps: progress reaches the database 4 times a second
+GENERAL_ERROR = "A general system error occurred: {}"
+
+
+class LabOps:
+    """The engine's requests for one lab, carried out on the database."""
+
+    def __init__(self, runner: Runner, lab_id: int):
+        self.runner, self.lab_id = runner, lab_id
+        self.sim: LabSim | None = None
+
+    @property
+    def now(self) -> float:
+        return self.sim.now
+
+    def waiting(self, task_id: int, phase: str) -> None:
+        self.runner.pending[task_id] = (0, phase, True)
+
+    def progress(self, task_id: int, progress: int, phase: str, cancelable: bool) -> None:
+        self.runner.pending[task_id] = (progress, phase, cancelable)
+
+    def begin(self, task_id: int, sharing: int) -> tuple[Plan, float] | str:
+        try:
+            with transaction.atomic():
+                task = Task.objects.select_for_update().get(pk=task_id)
+                operation = kind(task.kind)
+                if task.started_sim is not None and "inputs" in task.plan:
+                    # a task this runner (or the one before it) already began: replay its plan
+                    return operation.plan(task, task.plan["inputs"]), task.started_sim
+                if task.cancel_requested:
+                    return CANCELED
+                inputs = operation.begin(task, self.now, sharing)
+                task.state, task.started_sim, task.started_at = TaskState.RUNNING, self.now, timezone.now()
+                task.plan = {"inputs": inputs}
+                task.save(update_fields=["state", "started_sim", "started_at", "plan"])
+                return operation.plan(task, inputs), self.now
+        except VimFault as fault:
+            return " ".join(fault.messages)
+        except Exception as error:  # never let one task stop the runner
+            log.exception("task %s could not begin", task_id)
+            return GENERAL_ERROR.format(error)
+
+    def finish(self, task_id: int, commit: str | None, facts: dict) -> str | None:
+        self.runner.pending.pop(task_id, None)
+        try:
+            with transaction.atomic():
+                task = Task.objects.select_for_update().get(pk=task_id)
+                if commit:
+                    kind(task.kind).commit(task, commit, facts, self.now)
+                Task.objects.filter(pk=task_id).update(
+                    state=TaskState.SUCCESS, progress=100, phase="", cancelable=False,
+                    completed_sim=self.now, completed_at=timezone.now(),
+                )
+            return None
+        except VimFault as fault:
+            message = " ".join(fault.messages)
+        except Exception as error:
+            log.exception("task %s could not complete", task_id)
+            message = GENERAL_ERROR.format(error)
+        self.fail(task_id, message)
+        return message
+
+    def fail(self, task_id: int, message: str) -> None:
+        self.runner.pending.pop(task_id, None)
+        try:
+            with transaction.atomic():
+                task = Task.objects.select_for_update().get(pk=task_id)
+                if not task.is_active:
+                    return
+                task.state, task.error_message, task.cancelable = TaskState.ERROR, message, False
+                task.completed_sim, task.completed_at = self.now, timezone.now()
+                task.save(update_fields=["state", "error_message", "cancelable", "completed_sim", "completed_at"])
+                kind(task.kind).failed(task, message, self.now)
+        except Task.DoesNotExist:
+            pass  # its lab was deleted
+
+
+class Runner:
+    """Steps every lab that has timed tasks up to its clock's current time."""
+
+    def __init__(self):
+        self.labs: dict[int, LabSim] = {}
+        self.started: set[int] = set()  # tasks handed to a LabSim
+        self.pending: dict[int, tuple[int, str, bool]] = {}  # progress to write at the end of the step
+        self.stop = threading.Event()
+
+    def step(self, wall: float | None = None) -> int:
+        """One pass: pick up new tasks and cancels, run each lab's events up to now, write the
+        progress. Returns how many timed tasks are active."""
+        wall = time.time() if wall is None else wall
+        rows = list(
+            Task.objects.filter(state__in=ACTIVE).exclude(kind="").order_by("pk")
+            .values("pk", "lab_id", "kind", "queued_sim", "started_sim", "cancel_requested")
+        )
+        self.started &= {r["pk"] for r in rows}
+        clocks = {lab.pk: lab.clock for lab in Lab.objects.filter(pk__in={r["lab_id"] for r in rows} | set(self.labs))}
+        for row in rows:
+            lab_id, task_id = row["lab_id"], row["pk"]
+            if lab_id not in clocks:
+                continue
+            sim = self.labs.get(lab_id)
+            if sim is None:
+                ops = LabOps(self, lab_id)
+                start = min([clocks[lab_id].now(wall)] + [r["queued_sim"] for r in rows if r["lab_id"] == lab_id
+                                                           and r["started_sim"] is None])
+                sim = self.labs[lab_id] = ops.sim = LabSim(ops, now=start)
+            if task_id not in self.started:
+                self._start(sim, row)
+            elif row["cancel_requested"]:
+                sim.cancel(task_id)
+        for lab_id, sim in list(self.labs.items()):
+            if lab_id in clocks:
+                try:
+                    sim.run(clocks[lab_id].now(wall))
+                except Exception:
+                    log.exception("lab %s: simulation step failed", lab_id)
+            if lab_id not in clocks or not sim.busy:
+                del self.labs[lab_id]  # nothing left to simulate: the clock anchor keeps the time
+        self._flush()
+        return len(rows)
+
+    def _start(self, sim: LabSim, row: dict) -> None:
+        task_id = row["pk"]
+        self.started.add(task_id)
+        resuming = row["started_sim"] is not None
+        try:
+            needs = kind(row["kind"]).needs(Task.objects.get(pk=task_id))
+        except Exception as error:
+            log.exception("task %s: cannot read what it needs", task_id)
+            sim.ops.fail(task_id, GENERAL_ERROR.format(error) if not isinstance(error, VimFault) else " ".join(error.messages))
+            return
+        at = row["started_sim"] if resuming else row["queued_sim"]
+        sim.sim.call_at(at, lambda: sim.start(task_id, needs, resuming))
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, {}
+        with transaction.atomic():
+            for task_id, (progress, phase, cancelable) in pending.items():
+                Task.objects.filter(pk=task_id, state__in=ACTIVE).update(
+                    progress=progress, phase=phase[:200], cancelable=cancelable)
+
+    def step_safely(self) -> None:
+        close_old_connections()
+        try:
+            self.step()
+        except Exception:  # the database was busy or gone: try again next tick
+            log.exception("runner step failed; retrying")
+
+    def run_forever(self, wakeup: threading.Event, tick: float = TICK_S) -> None:
+        """The standalone loop (simworker, browser tests): step, then wait for a tick or for a
+        service in this process to wake it."""
+        while not self.stop.is_set():
+            self.step_safely()
+            wakeup.wait(tick)
+            wakeup.clear()

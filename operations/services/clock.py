@@ -1,0 +1,74 @@
+"""The lab's simulated clock: speed (0.1x to 100x), pause and resume, advance by N seconds.
+
+Only the lab's owner and instructors change it; members watch it. Advancing moves the clock's
+anchor forward: the runner then plays everything due in between, as fast as it can.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+
+from inventory.models import Lab
+from operations.faults import InvalidArgument, Unauthorized
+
+from .records import event_log
+
+MAX_ADVANCE_S = 24 * 3600
+
+
+def _require_controller(lab: Lab, user) -> None:
+    if not (user.is_staff or lab.owner_id == user.pk):
+        raise Unauthorized(f"Only the owner of {lab.name} and instructors can change its clock.")
+
+
+def _locked(lab: Lab) -> Lab:
+    return Lab.objects.select_for_update().get(pk=lab.pk)
+
+
+def _save(lab: Lab) -> None:
+    from operations.runner.hosting import wake
+
+    lab.save(update_fields=["sim_seconds", "clock_wall_at", "clock_speed", "clock_paused"])
+    transaction.on_commit(wake)
+
+
+@transaction.atomic
+def clock_set(*, lab: Lab, user, speed: float | None = None, paused: bool | None = None) -> Lab:
+    _require_controller(lab, user)
+    lab = _locked(lab)
+    wall, clock = time.time(), lab.clock
+    if speed is not None:
+        try:
+            clock = clock.with_speed(wall, float(speed))
+        except (TypeError, ValueError) as error:
+            raise InvalidArgument(str(error)) from None
+    if paused is True and not clock.paused:
+        clock = clock.paused_at(wall)
+    elif paused is False and clock.paused:
+        clock = clock.resumed_at(wall)
+    if clock == lab.clock:
+        return lab
+    lab.set_clock(clock)
+    _save(lab)
+    state = "paused" if clock.paused else f"running at {clock.speed:g}x"
+    event_log(lab=lab, type="ClockChangedEvent", message=f"Simulated clock {state}", target=lab, user=user)
+    return lab
+
+
+@transaction.atomic
+def clock_advance(*, lab: Lab, user, seconds: float) -> Lab:
+    _require_controller(lab, user)
+    try:
+        seconds = float(seconds)
+    except (TypeError, ValueError):
+        raise InvalidArgument("Advance the clock by a number of seconds.") from None
+    if not 0 < seconds <= MAX_ADVANCE_S:
+        raise InvalidArgument(f"Advance the clock by more than 0 and at most {MAX_ADVANCE_S:,} seconds (24 hours).")
+    lab = _locked(lab)
+    lab.set_clock(lab.clock.advanced(time.time(), seconds))
+    _save(lab)
+    event_log(lab=lab, type="ClockChangedEvent", message=f"Simulated clock advanced by {seconds:g} s", target=lab,
+              user=user)
+    return lab

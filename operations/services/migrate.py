@@ -1,0 +1,246 @@
+"""Migrate (REFERENCE.md §1 and §4): VMotion, Storage VMotion and cold migration.
+
+vm_migrate runs the wizard's checks and queues the task; the runner begins it when the hosts
+have a free VMotion slot (re-checking everything, reserving CPU for high priority), plays the
+pre-copy or copy plan on the simulated clock, and commits the move in one transaction at the
+end. Until then the VM stays where it was: a failed or canceled migration leaves it on the
+source, and it is never on two hosts.
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.db import transaction
+
+from inventory.choices import VmPowerState
+from inventory.models import Datastore, Host, VirtualMachine
+from inventory.selectors import datastore_free_mb, usage_by_host
+from inventory.services.vms import _check_host_reservations
+from operations.checks import Problem, errors
+from operations.checks.migrate import both_problems, datastore_problems, host_problems
+from operations.engine import storage, vmotion
+from operations.engine.workloads import WORKLOADS
+from operations.facts import datastore_facts, host_facts, vm_facts
+from operations.faults import InsufficientResources, InvalidArgument, InvalidState
+from operations.kinds import Kind, register
+from operations.models import Task, TaskState
+
+from .records import event_log, task_failed_event, task_queued
+from .tasks import require_idle
+
+PRIORITIES = ("high", "low")
+
+
+def migration_problems(vm: VirtualMachine, *, host: Host | None, datastore: Datastore | None) -> list[Problem]:
+    """What the wizard's compatibility panel shows for this destination."""
+    facts = vm_facts(vm)
+    src = host_facts(vm.host, for_vm=vm)
+    if host is not None and datastore is not None:
+        return both_problems(facts, src, host_facts(host, for_vm=vm), datastore_facts(datastore))
+    if host is not None:
+        return host_problems(facts, src, host_facts(host, for_vm=vm))
+    if datastore is not None:
+        return datastore_problems(facts, src, datastore_facts(datastore))
+    return [Problem("error", "Select a destination host or datastore.")]
+
+
+def _locked(vm_id: int) -> VirtualMachine:
+    try:
+        return VirtualMachine.objects.select_for_update().select_related("host", "datastore", "lab").get(pk=vm_id)
+    except VirtualMachine.DoesNotExist:
+        raise InvalidState("The virtual machine no longer exists.") from None
+
+
+@transaction.atomic
+def vm_migrate(
+    *, vm: VirtualMachine, user, host: Host | None = None, datastore: Datastore | None = None, priority: str = "high",
+) -> Task:
+    """Start a migration. Change host of a running VM = VMotion ("Migrate virtual machine"); change
+    datastore of a running VM = Storage VMotion ("Relocate virtual machine storage"); a
+    powered-off VM is cold-migrated, host and datastore at once if both are given."""
+    vm = _locked(vm.pk)
+    if priority not in PRIORITIES:
+        raise InvalidArgument(f"Unknown VMotion priority '{priority}': use high or low.")
+    for obj in (host, datastore):
+        if obj is not None and obj.lab_id != vm.lab_id:
+            raise InvalidArgument(f"{obj.name} is not in this lab.")
+    require_idle(vm)
+    if vm.power_state == VmPowerState.SUSPENDED:
+        raise InvalidState(f"{vm.name} is suspended: power it on or off before you migrate it.")
+    problems = errors(migration_problems(vm, host=host, datastore=datastore))
+    if problems:
+        raise InvalidState(*problems)
+    live = vm.power_state == VmPowerState.POWERED_ON
+    params = {"vm": vm.pk, "src": vm.host_id, "host": host.pk if host else None,
+              "datastore": datastore.pk if datastore else None, "priority": priority, "live": live}
+    if live and host is not None:
+        return task_queued(lab=vm.lab, name="Migrate virtual machine", kind="vm.vmotion", target=vm, user=user,
+                           params=params)
+    name = "Relocate virtual machine storage" if datastore is not None and host is None else "Migrate virtual machine"
+    return task_queued(lab=vm.lab, name=name, kind="vm.relocate", target=vm, user=user, params=params)
+
+
+# --- VMotion, as the runner plays it --------------------------------------------------------
+
+def _hosts(task: Task) -> tuple[Host, Host]:
+    hosts = Host.objects.select_related("cluster").in_bulk([task.params["src"], task.params["host"]])
+    if len(hosts) < 2:
+        raise InvalidState("The source or destination host was removed from the inventory.")
+    return hosts[task.params["src"]], hosts[task.params["host"]]
+
+
+def _vmotion_needs(task: Task) -> dict[str, int]:
+    src, dst = _hosts(task)
+    vm = VirtualMachine.objects.select_related("datastore").get(pk=task.params["vm"])
+    return {src.name: vmotion.host_limit(src.nic_gbps), dst.name: vmotion.host_limit(dst.nic_gbps),
+            f"datastore {vm.datastore.name}": vmotion.CONCURRENT_PER_DATASTORE}
+
+
+def _reserved_by_vmotions(host: Host, excluding: Task) -> int:
+    """CPU held by the high-priority VMotions running on `host`."""
+    running = Task.objects.filter(lab_id=host.lab_id, kind="vm.vmotion", state=TaskState.RUNNING).exclude(pk=excluding.pk)
+    return sum(t.plan.get("cpu_reserved_mhz", 0) for t in running
+               if host.pk in (t.params.get("src"), t.params.get("host")))
+
+
+def _vmotion_begin(task: Task, now: float, sharing: int) -> dict:
+    vm = _locked(task.params["vm"])
+    src, dst = _hosts(task)
+    if vm.host_id != src.pk:
+        raise InvalidState(f"{vm.name} is no longer on {src.name}.")
+    if vm.power_state != VmPowerState.POWERED_ON:
+        raise InvalidState(f"{vm.name} was powered off before its migration began.")
+    problems = errors(host_problems(vm_facts(vm), host_facts(src, for_vm=vm), host_facts(dst, for_vm=vm)))
+    if problems:
+        raise InvalidState(*problems)
+    reserve = 0
+    if task.params["priority"] == "high":
+        for host in (src, dst):
+            need = vmotion.cpu_reservation_mhz(host.nic_gbps, host.cpu_mhz)
+            facts = host_facts(host, for_vm=vm if host == dst else None)
+            free = facts.cpu_unreserved_mhz - _reserved_by_vmotions(host, task)
+            if need > free:
+                raise InsufficientResources(
+                    f"Insufficient CPU resources on {host.name} to reserve {need} MHz for a high priority VMotion "
+                    f"({max(0, free)} MHz unreserved). Retry with 'Perform with available CPU resources' (low "
+                    f"priority), or lower the CPU reservations on the host."
+                )
+        reserve = max(vmotion.cpu_reservation_mhz(h.nic_gbps, h.cpu_mhz) for h in (src, dst))
+    usage = usage_by_host([src, dst])
+    busy = max(usage[h.pk].cpu_percent for h in (src, dst)) / 100
+    workload = WORKLOADS[vm.workload]
+    jitter = random.Random(f"{vm.lab.seed}:{task.pk}").uniform(0.9, 1.1)  # deterministic per lab seed and task
+    return {
+        "memory_mb": vm.memory_mb, "active_mb": round(vm.memory_mb * workload.memory_active),
+        "dirty_mb_s": round(workload.dirty_mb_s * jitter, 2),
+        "bandwidth_mb_s": round(vmotion.bandwidth_mb_s(
+            src_gbps=src.nic_gbps, dst_gbps=dst.nic_gbps, sharing=sharing, priority=task.params["priority"],
+            cpu_busy=busy), 2),
+        "sharing": sharing, "cpu_reserved_mhz": reserve, "src_name": src.name, "dst_name": dst.name,
+    }
+
+
+def _vmotion_plan(task: Task, inputs: dict):
+    precopy = vmotion.plan_precopy(memory_mb=inputs["memory_mb"], active_mb=inputs["active_mb"],
+                                   dirty_mb_s=inputs["dirty_mb_s"], bandwidth_mb_s=inputs["bandwidth_mb_s"])
+    return vmotion.vmotion_plan(precopy=precopy, src=inputs["src_name"], dst=inputs["dst_name"])
+
+
+def _vmotion_commit(task: Task, commit: str, facts: dict, now: float) -> None:
+    vm = _locked(task.params["vm"])
+    src, dst = _hosts(task)
+    if vm.host_id != src.pk or vm.power_state != VmPowerState.POWERED_ON:
+        raise InvalidState(f"{vm.name} changed state during the migration; it stays on {vm.host.name}.")
+    if not dst.is_usable:
+        raise InvalidState(f"Host {dst.name} {dst.unusable_reason}; {vm.name} stays on {src.name}.")
+    _check_host_reservations(vm, dst)
+    vm.host, vm.last_stun_at, vm.last_stun_ms = dst, now, facts["stun_ms"]
+    vm.save(update_fields=["host", "last_stun_at", "last_stun_ms"])
+    event_log(lab=vm.lab, type="VmMigratedEvent", target=vm, user=task.initiator, task=task, at=now, message=(
+        f"Migration of virtual machine {vm.name} from {src.name} to {dst.name} completed: "
+        f"{facts['rounds']} pre-copy round(s), guest stunned {facts['stun_ms']} ms"))
+
+
+def _migration_failed(task: Task, message: str, now: float) -> None:
+    task_failed_event(task=task, type="VmFailedMigrateEvent", at=now,
+                      message=f"Failed to migrate {task.object_name}: {message}")
+
+
+register("vm.vmotion", Kind(begin=_vmotion_begin, plan=_vmotion_plan, commit=_vmotion_commit,
+                            failed=_migration_failed, needs=_vmotion_needs))
+
+
+# --- Storage VMotion and cold migration -----------------------------------------------------
+
+def _relocate_targets(task: Task) -> tuple[Host | None, Datastore | None]:
+    host = Host.objects.filter(pk=task.params["host"]).first() if task.params["host"] else None
+    datastore = Datastore.objects.filter(pk=task.params["datastore"]).first() if task.params["datastore"] else None
+    if (task.params["host"] and host is None) or (task.params["datastore"] and datastore is None):
+        raise InvalidState("The destination was removed from the inventory.")
+    return host, datastore
+
+
+def _relocate_begin(task: Task, now: float, sharing: int) -> dict:
+    vm = _locked(task.params["vm"])
+    host, datastore = _relocate_targets(task)
+    live = vm.power_state == VmPowerState.POWERED_ON
+    if live != task.params["live"]:
+        raise InvalidState(f"{vm.name} was powered {'on' if live else 'off'} before its migration began.")
+    problems = errors(migration_problems(vm, host=host, datastore=datastore))
+    if problems:
+        raise InvalidState(*problems)
+    disks = [] if datastore is None else [
+        {"label": d.label, "used_mb": d.used_mb} for d in vm.disks.select_related("datastore") if d.datastore_id != datastore.pk
+    ]
+    return {
+        "disks": disks, "write_mb_s": WORKLOADS[vm.workload].disk_write_mb_s if live else 0.0,
+        "bandwidth_mb_s": storage.copy_mb_s(vm.datastore.backing, datastore.backing) if datastore else 0.0,
+        "dst_name": datastore.name if datastore else host.name, "live": live, "copy": datastore is not None,
+    }
+
+
+def _relocate_plan(task: Task, inputs: dict):
+    if not inputs["copy"]:
+        return storage.register_plan(dst=inputs["dst_name"])
+    return storage.relocate_plan(
+        disks=[storage.DiskCopy(d["label"], d["used_mb"]) for d in inputs["disks"]], write_mb_s=inputs["write_mb_s"],
+        bandwidth_mb_s=inputs["bandwidth_mb_s"], dst=inputs["dst_name"], live=inputs["live"],
+    )
+
+
+def _relocate_commit(task: Task, commit: str, facts: dict, now: float) -> None:
+    vm = _locked(task.params["vm"])
+    host, datastore = _relocate_targets(task)
+    src = vm.host
+    moves = []
+    if datastore is not None:
+        moves = [d for d in vm.disks.all() if d.datastore_id != datastore.pk]
+        needed = sum(d.used_mb for d in moves)
+        free = datastore_free_mb(datastore)
+        if needed > free:
+            raise InsufficientResources(
+                f"Insufficient disk space on datastore '{datastore.name}': {needed:,} MB needed, {free:,} MB free.")
+        for disk in moves:
+            disk.datastore = datastore
+            disk.save(update_fields=["datastore"])
+        vm.datastore = datastore
+    if host is not None:
+        if not host.is_usable:
+            raise InvalidState(f"Host {host.name} {host.unusable_reason}.")
+        vm.host = host
+    vm.save(update_fields=["host", "datastore"])
+    where = []
+    if host is not None:
+        where.append(f"from {src.name} to {host.name}")
+    if datastore is not None:
+        where.append(f"to datastore {datastore.name}")
+    kind = "Storage VMotion" if task.params["live"] else "Cold migration"
+    event_log(lab=vm.lab, type="VmRelocatedEvent" if host is None else "VmMigratedEvent", target=vm,
+              user=task.initiator, task=task, at=now,
+              message=f"{kind} of {vm.name} {' '.join(where)} completed"
+                      + (f": {len(moves)} disk(s), {facts.get('cbt_rounds', 0)} CBT round(s)" if moves else ""))
+
+
+register("vm.relocate", Kind(begin=_relocate_begin, plan=_relocate_plan, commit=_relocate_commit,
+                             failed=_migration_failed))

@@ -1,0 +1,110 @@
+"""Power On, Power Off, Shut Down Guest and Reset, in simulated time.
+
+The service refuses at once what vCenter would refuse (and changes nothing); otherwise it queues
+a task that the engine runs: the power state changes when the task completes. The guest then
+boots on the simulated clock (engine.power.guest_state), which the console shows.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from inventory.choices import VmPowerState
+from inventory.models import VirtualMachine
+from inventory.services.vms import _check_host_reservations, _require_usable_host, _where
+from operations.engine.power import boot_profile, guest_state, power_plan
+from operations.faults import InvalidState
+from operations.kinds import Kind, register
+from operations.models import Task
+
+from .records import event_log, task_failed_event, task_queued
+from .tasks import require_idle
+
+TASK_NAMES = {
+    "power-on": "Power On virtual machine",
+    "power-off": "Power Off virtual machine",
+    "shutdown": "Initiate guest OS shutdown",
+    "reset": "Reset virtual machine",
+}
+
+
+def _locked(vm_id: int) -> VirtualMachine:
+    try:
+        return VirtualMachine.objects.select_for_update().select_related("host", "host__datacenter", "lab").get(pk=vm_id)
+    except VirtualMachine.DoesNotExist:
+        raise InvalidState("The virtual machine no longer exists.") from None
+
+
+def _refusal(vm: VirtualMachine, action: str, now: float) -> None:
+    """Raise what vCenter says when `action` cannot run on `vm` now."""
+    on = vm.power_state == VmPowerState.POWERED_ON
+    if vm.ft_role == "secondary":
+        raise InvalidState(f"{vm.name} is a Fault Tolerance secondary and is read-only.")
+    if action == "power-on":
+        if on:
+            raise InvalidState(f"{vm.name} is already powered on.")
+        _require_usable_host(vm.host, f"power on {vm.name}")
+        _check_host_reservations(vm, vm.host)
+        return
+    if not on:
+        raise InvalidState({
+            "power-off": f"{vm.name} is already powered off.",
+            "reset": f"{vm.name} is not powered on; only a running virtual machine can be reset.",
+            "shutdown": f"{vm.name} is not powered on: there is no guest OS to shut down.",
+        }[action])
+    if action == "shutdown" and not guest_state(vm.guest_os, now - vm.powered_on_at).tools_running:
+        raise InvalidState(
+            f"Cannot shut down the guest OS of {vm.name}: VMware Tools is not running (the guest is still booting). "
+            f"Wait for the guest to start, or use Power Off."
+        )
+
+
+@transaction.atomic
+def vm_power(*, vm: VirtualMachine, action: str, user) -> Task:
+    """Start a power operation on `vm`: power-on, power-off, shutdown (needs VMware Tools) or reset."""
+    vm = _locked(vm.pk)
+    require_idle(vm)
+    _refusal(vm, action, vm.lab.now())
+    return task_queued(lab=vm.lab, name=TASK_NAMES[action], kind="vm.power", target=vm, user=user,
+                       params={"vm": vm.pk, "action": action}, cancelable=False)
+
+
+def _begin(task: Task, now: float, sharing: int) -> dict:
+    vm = _locked(task.params["vm"])
+    action = task.params["action"]
+    _refusal(vm, action, now)
+    return {"action": action, "shutdown_s": boot_profile(vm.guest_os).shutdown}
+
+
+def _plan(task: Task, inputs: dict):
+    return power_plan(inputs["action"], shutdown_s=inputs["shutdown_s"])
+
+
+EVENTS = {
+    "power-on": ("VmPoweredOnEvent", "{where} is powered on"),
+    "power-off": ("VmPoweredOffEvent", "{where} is powered off"),
+    "shutdown": ("VmPoweredOffEvent", "{where} is powered off: the guest OS shut down"),
+    "reset": ("VmResettingEvent", "{where} is reset"),
+}
+
+
+def _commit(task: Task, commit: str, facts: dict, now: float) -> None:
+    vm = _locked(task.params["vm"])
+    if commit == "power-on":
+        _refusal(vm, commit, now)
+        vm.power_state, vm.powered_on_at = VmPowerState.POWERED_ON, now
+    elif commit in ("power-off", "shutdown"):
+        vm.power_state, vm.powered_on_at = VmPowerState.POWERED_OFF, None
+    elif commit == "reset":
+        vm.powered_on_at = now
+    vm.save(update_fields=["power_state", "powered_on_at"])
+    type_, message = EVENTS[commit]
+    event_log(lab=vm.lab, type=type_, message=message.format(where=_where(vm)), target=vm, user=task.initiator,
+              task=task, at=now)
+
+
+def _failed(task: Task, message: str, now: float) -> None:
+    task_failed_event(task=task, message=f"{task.name} of {task.object_name} failed: {message}", at=now)
+
+
+register("vm.power", Kind(begin=_begin, plan=_plan, commit=_commit, failed=_failed))

@@ -1,0 +1,41 @@
+"""What every timed operation shares: one task at a time per object, and Cancel."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from operations.faults import InvalidState, ResourceBusy
+from operations.models import Task, TaskState
+
+ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
+
+
+def active_task(moid: str, lab_id: int) -> Task | None:
+    return Task.objects.filter(lab_id=lab_id, object_moid=moid, state__in=ACTIVE).exclude(kind="").first()
+
+
+def require_idle(obj) -> None:
+    """vSphere runs one operation at a time on a VM: a second one is refused, nothing changes."""
+    task = active_task(obj.moid, obj.lab_id)
+    if task is not None:
+        raise ResourceBusy(
+            f"Another task is already in progress: {task.name} on {obj.name} ({task.moid}, "
+            f"{task.get_state_display().lower()}). Wait for it to finish or cancel it."
+        )
+
+
+@transaction.atomic
+def task_cancel(*, task: Task, user) -> Task:
+    """Cancel, where vSphere allows it: a queued task, or a migration before its switchover."""
+    from operations.runner.hosting import wake
+
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if not task.is_active:
+        raise InvalidState(f"{task.name} on {task.object_name} has already {task.get_state_display().lower()}.")
+    if not task.cancelable:
+        raise InvalidState(f"{task.name} on {task.object_name} cannot be canceled now ({task.phase or 'starting'}).")
+    if not task.cancel_requested:
+        task.cancel_requested = True
+        task.save(update_fields=["cancel_requested"])
+        transaction.on_commit(wake)
+    return task
