@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from django.urls import reverse
+
 from inventory import forms, services
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from inventory.selectors import hosts_in, object_for
+from operations.services import power
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Action:
     confirm: str = ""  # the question a confirmation dialog asks
     submit: str = "OK"
     danger: bool = False
+    view: Callable[..., Any] | None = None  # a view of its own (a wizard): (request, lab, obj) -> response
+    href: Callable[[Any], str] | None = None  # opens a window instead (the console)
 
 
 def kind_of(obj) -> str:
@@ -92,6 +97,19 @@ def _move_host(host, d, user):
     return services.host_move(host=host, destination=object_for(host.lab, d["destination"]), user=user)
 
 
+def _power(action: str):
+    def run(vm, d, user):
+        power.vm_power(vm=vm, action=action, user=user)
+        return vm
+    return run
+
+
+def _migrate_wizard(request, lab, vm):
+    from operations.views.migrate import migrate_wizard
+
+    return migrate_wizard(request, lab, vm)
+
+
 def _removing_vm(vm, service, user):
     host = vm.host
     service(vm=vm, user=user)
@@ -150,12 +168,15 @@ ACTIONS: dict[str, list[Action]] = {
                confirm="Remove this host and all its virtual machines from the inventory? Their files stay on the datastores."),
     ],
     "vm": [
-        Action("power-on", "Power On", lambda vm, d, u: services.vm_power_on(vm=vm, user=u),
-               available=lambda vm: not _is_on(vm), dialog=False),
-        Action("power-off", "Power Off", lambda vm, d, u: services.vm_power_off(vm=vm, user=u), available=_is_on,
+        Action("power-on", "Power On", _power("power-on"), available=lambda vm: not _is_on(vm), dialog=False),
+        Action("power-off", "Power Off", _power("power-off"), available=_is_on,
                confirm="Powering off the virtual machine is like pulling its power cord: the guest does not shut down."),
-        Action("reset", "Reset", lambda vm, d, u: services.vm_reset(vm=vm, user=u), available=_is_on,
+        Action("shutdown", "Shut Down Guest", _power("shutdown"), available=_is_on, submit="Shut Down",
+               confirm="Shut down the guest operating system? VMware Tools asks the guest to shut down cleanly."),
+        Action("reset", "Reset", _power("reset"), available=_is_on,
                confirm="Resetting the virtual machine restarts the guest without shutting it down."),
+        Action("migrate", "Migrate", lambda vm, d, u: None, view=lambda *a: _migrate_wizard(*a)),
+        Action("console", "Open Console", lambda vm, d, u: None, href=lambda vm: reverse("console", args=[vm.lab_id, vm.moid])),
         Action("edit-settings", "Edit Settings", _edit_settings, form=_edit_settings_form),
         Action("take-snapshot", "Take Snapshot",
                lambda vm, d, u: services.vm_snapshot_create(vm=vm, name=d["name"], description=d["description"], user=u) and vm,

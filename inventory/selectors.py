@@ -137,9 +137,17 @@ def inventory_tree(lab: Lab) -> tuple[list[TreeDatacenter], bool]:
     return list(datacenters.values()), inline
 
 
-def recent_tasks(lab: Lab):
-    """What the Recent Tasks panel lists: the lab's newest tasks."""
-    return Task.objects.filter(lab=lab)[:12]
+def recent_tasks(lab: Lab) -> list[Task]:
+    """What the Recent Tasks panel lists: every task in progress, then the newest finished ones."""
+    active = ("queued", "running")
+    tasks = list(Task.objects.filter(lab=lab, state__in=active)[:50])
+    return tasks + list(Task.objects.filter(lab=lab).exclude(state__in=active)[:max(4, 12 - len(tasks))])
+
+
+def latest_done_task(lab: Lab) -> int:
+    """Id of the newest timed task that completed: the page reloads its inventory when it changes."""
+    return Task.objects.filter(lab=lab, state="success").exclude(kind="").order_by("-pk").values_list(
+        "pk", flat=True).first() or 0
 
 
 def lab_counts(lab: Lab) -> dict[str, int]:

@@ -60,9 +60,10 @@ def test_a_stranger_cannot_run_a_command(client, stranger, lab, web01):
 
 
 @pytest.mark.parametrize("who", ["member", "instructor"])
-def test_members_and_instructors_may_run_commands(client, request, lab, web01, who):
+def test_members_and_instructors_may_run_commands(client, request, lab, web01, who, sim):
     client.force_login(request.getfixturevalue(who))
     client.post(reverse("action", args=[lab.pk, web01.moid, "power-off"]))
+    sim.run(2)
     web01.refresh_from_db()
     assert web01.power_state == "poweredOff"
     assert Task.objects.filter(name="Power Off virtual machine").get().initiator_name == request.getfixturevalue(who).username

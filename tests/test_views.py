@@ -154,14 +154,17 @@ def test_new_vm_dialog_offers_only_what_the_host_sees_and_creates_the_vm(owner_c
     assert response.url == reverse("object", args=[lab.pk, vm.moid]) and vm.host == esx02
 
 
-def test_power_buttons_act_and_a_refusal_is_shown_on_the_page(owner_client, lab, web01, xp01):
+def test_power_buttons_act_and_a_refusal_is_shown_on_the_page(owner_client, lab, web01, xp01, sim):
     owner_client.post(action(lab, xp01, "power-on"))
+    sim.run(2)
     xp01.refresh_from_db()
     assert xp01.power_state == "poweredOn"
     response = owner_client.post(action(lab, xp01, "power-on"), follow=True)
     assert "XP-Client01 is already powered on." in response.content.decode()
     owner_client.post(action(lab, web01, "reset"))
+    sim.run(2)
     owner_client.post(action(lab, web01, "power-off"))
+    sim.run(2)
     web01.refresh_from_db()
     assert web01.power_state == "poweredOff"
     assert Task.objects.filter(lab=lab, name="Reset virtual machine").exists()
@@ -234,8 +237,9 @@ def test_an_oversized_post_is_refused(owner_client, lab, xp01):
     assert xp01.name == "XP-Client01"
 
 
-def test_tasks_and_events_tab_lists_the_objects_history(owner_client, lab, xp01):
+def test_tasks_and_events_tab_lists_the_objects_history(owner_client, lab, xp01, sim):
     owner_client.post(action(lab, xp01, "power-on"))
+    sim.run(2)
     html = tab_body(owner_client.get(reverse("object-tab", args=[lab.pk, xp01.host.moid, "tasks"])))
     assert "Power On virtual machine" in html and "XP-Client01 on esx02.lab.local in Datacenter is powered on" in html
     esx01 = Host.objects.get(lab=lab, name="esx01.lab.local")

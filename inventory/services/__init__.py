@@ -5,13 +5,13 @@ from .tree import (
     host_exit_maintenance, host_move, host_remove,
 )
 from .vms import (
-    vm_add_disk, vm_create, vm_destroy, vm_power_off, vm_power_on, vm_reconfigure, vm_reset, vm_snapshot_create,
+    vm_add_disk, vm_create, vm_destroy, vm_reconfigure, vm_snapshot_create,
     vm_snapshot_remove, vm_snapshot_remove_all, vm_unregister,
 )
 
 __all__ = [
     "HostSpec", "cluster_create", "datacenter_create", "entity_remove", "entity_rename", "host_add",
     "host_enter_maintenance", "host_exit_maintenance", "host_move", "host_remove", "vm_add_disk", "vm_create",
-    "vm_destroy", "vm_power_off", "vm_power_on", "vm_reconfigure", "vm_reset", "vm_snapshot_create",
+    "vm_destroy", "vm_reconfigure", "vm_snapshot_create",
     "vm_snapshot_remove", "vm_snapshot_remove_all", "vm_unregister",
 ]

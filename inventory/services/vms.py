@@ -184,48 +184,6 @@ def _check_host_reservations(vm: VirtualMachine, host: Host) -> None:
 
 
 @transaction.atomic
-def vm_power_on(*, vm: VirtualMachine, user, sim_seconds: float | None = None) -> VirtualMachine:
-    vm = _locked(vm)
-    if vm.power_state == VmPowerState.POWERED_ON:
-        raise InvalidState(f"{vm.name} is already powered on.")
-    if vm.ft_role == "secondary":
-        raise InvalidState(f"{vm.name} is a Fault Tolerance secondary and is read-only.")
-    _require_usable_host(vm.host, f"power on {vm.name}")
-    _check_host_reservations(vm, vm.host)
-    vm.power_state = VmPowerState.POWERED_ON
-    vm.powered_on_at = vm.lab.sim_seconds if sim_seconds is None else sim_seconds
-    vm.save(update_fields=["power_state", "powered_on_at"])
-    record(lab=vm.lab, task_name="Power On virtual machine", target=vm, user=user,
-           event_type="VmPoweredOnEvent", message=f"{_where(vm)} is powered on")
-    return vm
-
-
-@transaction.atomic
-def vm_power_off(*, vm: VirtualMachine, user) -> VirtualMachine:
-    vm = _locked(vm)
-    if vm.power_state == VmPowerState.POWERED_OFF:
-        raise InvalidState(f"{vm.name} is already powered off.")
-    vm.power_state = VmPowerState.POWERED_OFF
-    vm.powered_on_at = None
-    vm.save(update_fields=["power_state", "powered_on_at"])
-    record(lab=vm.lab, task_name="Power Off virtual machine", target=vm, user=user,
-           event_type="VmPoweredOffEvent", message=f"{_where(vm)} is powered off")
-    return vm
-
-
-@transaction.atomic
-def vm_reset(*, vm: VirtualMachine, user) -> VirtualMachine:
-    vm = _locked(vm)
-    if vm.power_state != VmPowerState.POWERED_ON:
-        raise InvalidState(f"{vm.name} is not powered on; only a running virtual machine can be reset.")
-    vm.powered_on_at = vm.lab.sim_seconds
-    vm.save(update_fields=["powered_on_at"])
-    record(lab=vm.lab, task_name="Reset virtual machine", target=vm, user=user,
-           event_type="VmResettingEvent", message=f"{_where(vm)} is reset")
-    return vm
-
-
-@transaction.atomic
 def vm_snapshot_create(*, vm: VirtualMachine, name: str, description: str = "", user) -> Snapshot:
     vm = _locked(vm)
     name = (name or "").strip()

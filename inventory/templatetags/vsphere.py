@@ -93,3 +93,60 @@ def icon(name: str, label: str = ""):
     if label:
         return format_html('<svg class="icon icon-{0}" role="img" aria-label="{1}"><use href="#i-{0}"></use></svg>', name, label)
     return format_html('<svg class="icon icon-{0}" aria-hidden="true"><use href="#i-{0}"></use></svg>', name)
+
+
+@register.filter
+def call_with(function, arg):
+    """{{ action.href|call_with:obj }}: a callable of one argument, from a template."""
+    return function(arg)
+
+
+@register.filter
+def get(mapping, key):
+    """{{ choices|get:key }}: a dict lookup by a variable key."""
+    return mapping.get(key)
+
+
+@register.filter
+def any_active(tasks) -> bool:
+    """Whether a task list holds a queued or running task (the panel then polls faster)."""
+    return any(t.state in ("queued", "running") for t in tasks)
+
+
+@register.filter
+def mul(value, factor):
+    return int(value) * int(factor)
+
+
+@register.filter
+def sub(value, other):
+    return int(value) - int(other)
+
+
+@register.filter
+def json_script_value(value) -> str:
+    """A string as a JavaScript literal, safe inside a <script> element."""
+    import json
+
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(json.dumps(str(value)).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+@register.inclusion_tag("operations/partials/clock.html", takes_context=True)
+def lab_clock(context, lab):
+    """The lab's clock and, for its owner and instructors, its controls."""
+    from operations.views.clock import clock_context
+
+    return clock_context(lab, context["request"].user)
+
+
+GUEST_STAGES = {
+    "off": "off", "post": "in BIOS POST", "loader": "loading its OS", "os": "starting",
+    "login": "at its login screen", "shutdown": "shutting down",
+}
+
+
+@register.filter
+def guest_stage(stage: str) -> str:
+    return GUEST_STAGES.get(stage, stage)

@@ -30,6 +30,8 @@ def object_action(request, lab_id: int, moid: str, slug: str):
     action = find_action(obj, slug)
     if action is None:
         raise Http404("No such command")
+    if action.view is not None:
+        return action.view(request, lab, obj)
     here = object_url(obj)
     if request.method == "GET":
         return _dialog(request, lab, obj, action, action.form(obj))

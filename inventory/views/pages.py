@@ -14,9 +14,11 @@ from inventory.models import Datastore, Host
 from inventory.presets import PRESETS
 from inventory.selectors import (
     datastores_in, hosts_in, hosts_with_counts, inventory_tree, lab_counts, lab_for, labs_visible_to, object_for,
-    recent_tasks, total_usage, usage_by_host, vms_in, with_space,
+    latest_done_task, recent_tasks, total_usage, usage_by_host, vms_in, with_space,
 )
+from operations.engine.power import guest_state
 from operations.models import Event, Task
+from operations.services.tasks import active_task
 
 PAGE_SIZE = 200
 
@@ -65,7 +67,8 @@ def object_page(request, lab_id: int, moid: str = "root", tab: str = "summary"):
 def lab_frame(lab) -> dict:
     """What every lab page shows around the selected object: the tree and Recent Tasks."""
     tree, vms_inline = inventory_tree(lab)
-    return {"tree": tree, "vms_inline": vms_inline, "recent_tasks": recent_tasks(lab)}
+    return {"tree": tree, "vms_inline": vms_inline, "recent_tasks": recent_tasks(lab),
+            "latest_done": latest_done_task(lab)}
 
 
 def object_menu(request, lab_id: int, moid: str):
@@ -119,7 +122,9 @@ def summary_data(request, lab, obj, kind) -> dict:
         return {
             "disks": obj.disks.select_related("datastore"), "nics": obj.nics.select_related("network"),
             "snapshots": obj.snapshots.all(), "host": obj.host,
-            "uptime": None if obj.powered_on_at is None else lab.sim_seconds - obj.powered_on_at,
+            "uptime": None if obj.powered_on_at is None else lab.now() - obj.powered_on_at,
+            "guest": guest_state(obj.guest_os, None if obj.powered_on_at is None else lab.now() - obj.powered_on_at),
+            "active_task": active_task(obj.moid, lab.pk),
         }
     if kind == "datastore":
         return {"ds": with_space(Datastore.objects.filter(pk=obj.pk)).get(), "hosts": obj.hosts.all(),

@@ -70,4 +70,46 @@
     });
     dragged = null;
   });
+
+  // A timed task completed (Recent Tasks says so): reload the tree and the pane, so the VM
+  // shows under its new host. The Live issue replaces this with pushed fragments.
+  document.body.addEventListener("inventory-changed", function () {
+    fetch(window.location.href, { headers: { "HX-Request": "true", "HX-Boosted": "true" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        ["nav.tree", "#pane"].forEach(function (sel) {
+          var fresh = doc.querySelector(sel), here = document.querySelector(sel);
+          if (fresh && here) { here.innerHTML = fresh.innerHTML; htmx.process(here); }
+        });
+      });
+  });
+
+  // The lab clock ticks in the page from its anchor; the server sends the anchor, not ticks.
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  var EPOCH = Date.UTC(2010, 1, 10, 9, 0, 0) / 1000;
+  function tickClock() {
+    var el = document.getElementById("sim-clock");
+    if (!el) { return; }
+    if (!el.dataset.skew) { el.dataset.skew = String(Date.now() / 1000 - parseFloat(el.dataset.serverWall)); }
+    var wall = Date.now() / 1000 - parseFloat(el.dataset.skew);
+    var sim = parseFloat(el.dataset.sim);
+    if (el.dataset.paused !== "1") { sim += Math.max(0, wall - parseFloat(el.dataset.wall)) * parseFloat(el.dataset.speed); }
+    var d = new Date((EPOCH + sim) * 1000);
+    el.querySelector(".clock-now").textContent = d.getUTCFullYear() + "/" + pad(d.getUTCMonth() + 1) + "/" +
+      pad(d.getUTCDate()) + " " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
+  }
+  setInterval(tickClock, 250);
+
+  // Open Console: a window of its own, as the vSphere Client opens one.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest("a[data-popup]");
+    if (!link || e.ctrlKey || e.metaKey || e.shiftKey) { return; }
+    e.preventDefault();
+    var w = window.open(link.href, link.target, "width=760,height=620,resizable=yes");
+    if (w) { w.focus(); } else { window.location.href = link.href; }
+    var menu = document.getElementById("ctxmenu");
+    if (menu) { menu.hidden = true; }
+  });
 })();

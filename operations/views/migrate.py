@@ -1,0 +1,131 @@
+"""The Migrate wizard of the vSphere Client (REFERENCE.md §1): Select Migration Type, Select
+Destination (with the compatibility panel), Select Datastore, VMotion Priority, Ready to
+Complete. Each step posts back; earlier answers ride along as hidden fields."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django_htmx.http import HttpResponseClientRedirect
+
+from inventory.choices import VmPowerState
+from inventory.models import Datastore, Host
+from inventory.selectors import with_space
+from inventory.templatetags.vsphere import object_url
+from inventory.views.pages import lab_frame
+from operations.checks import Problem
+from operations.faults import VimFault
+from operations.services.migrate import migration_problems, vm_migrate
+
+TYPES = {
+    "host": ("Change host", "Move the virtual machine to another host."),
+    "datastore": ("Change datastore", "Move the virtual machine's storage to another datastore."),
+    "both": ("Change both host and datastore",
+             "Move the virtual machine to another host and move its storage to another datastore."),
+}
+PRIORITIES = {
+    "high": ("Reserve CPU for optimal VMotion performance (Recommended)",
+             "VMotion reserves CPU on both hosts to keep the virtual machine available during the migration. If "
+             "the CPU cannot be reserved, the migration does not proceed."),
+    "low": ("Perform with available CPU resources",
+            "VMotion uses the CPU that is available. The migration always proceeds, but may take longer if CPU "
+            "resources are short."),
+}
+STEP_TITLES = {"type": "Select Migration Type", "host": "Select Destination", "datastore": "Select Datastore",
+               "priority": "VMotion Priority", "ready": "Ready to Complete"}
+COMPAT_COLUMN_LIMIT = 40  # above this many hosts, only the selected one is validated
+
+
+def _steps(mtype: str, live: bool) -> list[str]:
+    steps = ["type"]
+    if mtype in ("host", "both"):
+        steps.append("host")
+    if mtype in ("datastore", "both"):
+        steps.append("datastore")
+    if live and mtype == "host":
+        steps.append("priority")
+    return steps + ["ready"]
+
+
+def _pick(queryset, value):
+    return queryset.filter(pk=value).first() if str(value or "").isdigit() else None
+
+
+def _worst(problems: list[Problem]) -> str:
+    if any(p.is_error for p in problems):
+        return "error"
+    return "warning" if problems else "ok"
+
+
+def migrate_wizard(request, lab, vm):
+    data = request.POST if request.method == "POST" else request.GET
+    live = vm.power_state == VmPowerState.POWERED_ON
+    mtype = data.get("type") if data.get("type") in TYPES else "host"
+    priority = data.get("priority") if data.get("priority") in PRIORITIES else "high"
+    hosts = Host.objects.filter(lab=lab, datacenter_id=vm.host.datacenter_id).select_related("cluster").order_by("name")
+    datastores = with_space(Datastore.objects.filter(lab=lab, datacenter_id=vm.host.datacenter_id)).order_by("name")
+    host = _pick(hosts, data.get("host")) if mtype != "datastore" else None
+    datastore = _pick(datastores, data.get("datastore")) if mtype != "host" else None
+    steps = _steps(mtype, live)
+    step = data.get("step") if data.get("step") in steps else "type"
+    errors: list[str] = []
+    go = data.get("go", "") if request.method == "POST" else ""
+    if go == "back":
+        step = steps[max(0, steps.index(step) - 1)]
+    elif go in ("next", "finish"):
+        errors = _step_errors(step, vm, mtype, live, host, datastore)
+        if not errors and step != "ready":
+            step = steps[steps.index(step) + 1]
+        elif not errors:
+            try:
+                vm_migrate(vm=vm, user=request.user, host=host, datastore=datastore, priority=priority)
+            except VimFault as fault:
+                errors = fault.messages
+            else:
+                url = object_url(vm)
+                return HttpResponseClientRedirect(url) if request.htmx else _redirect(url)
+    problems = migration_problems(vm, host=host, datastore=datastore) if (host or datastore) else []
+    context = {
+        "lab": lab, "obj": vm, "kind": "vm", "vm": vm, "live": live, "mtype": mtype, "priority": priority,
+        "host": host, "datastore": datastore, "step": step, "steps": [(s, STEP_TITLES[s]) for s in steps],
+        "types": TYPES, "priorities": PRIORITIES, "errors": errors, "problems": problems,
+        "hosts": _host_rows(vm, hosts, host) if step == "host" else [], "datastores": datastores,
+        "kind_label": _kind_label(mtype, live),
+    }
+    status = 422 if errors else 200
+    if request.htmx:
+        return render(request, "operations/migrate_wizard.html", context, status=status)
+    context.update(lab_frame(lab))
+    return render(request, "operations/migrate_page.html", context, status=status)
+
+
+def _redirect(url):
+    from django.shortcuts import redirect
+
+    return redirect(url)
+
+
+def _kind_label(mtype: str, live: bool) -> str:
+    if not live:
+        return "Cold migration"
+    return {"host": "VMotion", "datastore": "Storage VMotion"}.get(mtype, "Not possible while powered on")
+
+
+def _step_errors(step, vm, mtype, live, host, datastore) -> list[str]:
+    if step == "type" and mtype == "both" and live:
+        return [f"Power off {vm.name} to change both its host and its datastore."]
+    if step == "host":
+        if host is None:
+            return ["Select a destination host."]
+        return [p.message for p in migration_problems(vm, host=host, datastore=None) if p.is_error]
+    if step == "datastore":
+        if datastore is None:
+            return ["Select a destination datastore."]
+        return [p.message for p in migration_problems(vm, host=host, datastore=datastore) if p.is_error]
+    return []
+
+
+def _host_rows(vm, hosts, selected):
+    hosts = list(hosts)
+    if len(hosts) > COMPAT_COLUMN_LIMIT:
+        return [(h, None) for h in hosts]
+    return [(h, _worst(migration_problems(vm, host=h, datastore=None))) for h in hosts]
