@@ -33,6 +33,6 @@ def register(name: str, kind: Kind) -> None:
 
 
 def kind(name: str) -> Kind:
-    if not KINDS:
-        from .services import migrate, power  # noqa: F401  (each registers its kinds)
+    """The kind registered under `name` (OperationsConfig.ready imports every module that
+    registers one, in every process: web, simworker, tests)."""
     return KINDS[name]

@@ -120,8 +120,11 @@ class Runner:
             sim = self.labs.get(lab_id)
             if sim is None:
                 ops = LabOps(self, lab_id)
-                start = min([clocks[lab_id].now(wall)] + [r["queued_sim"] for r in rows if r["lab_id"] == lab_id
-                                                           and r["started_sim"] is None])
+                # start from the oldest thing to replay, so events keep their true times even
+                # when this runner catches up after a restart
+                start = min([clocks[lab_id].now(wall)] + [
+                    r["queued_sim"] if r["started_sim"] is None else r["started_sim"]
+                    for r in rows if r["lab_id"] == lab_id])
                 sim = self.labs[lab_id] = ops.sim = LabSim(ops, now=start)
             if task_id not in self.started:
                 self._start(sim, row)
