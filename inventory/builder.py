@@ -16,6 +16,10 @@ BATCH = 2000
 LOCAL_DATASTORE_MB = 136 * 1024
 VMFS_METADATA_MB = 600
 
+# VMs a preset starts running have been up for three days: booted, VMware Tools running,
+# a user session open in the guest. (Negative: before the lab's simulated clock starts.)
+PRESET_UPTIME_S = -3 * 86400.0
+
 
 @dataclass
 class HostPlan:
@@ -148,7 +152,7 @@ def build_lab(
             lab=lab, name=v.name, host=by_name[v.host], datastore=ds_by_name[v.datastore], guest_os=v.guest_os,
             num_cpu=v.num_cpu, memory_mb=v.memory_mb, workload=v.workload,
             power_state=VmPowerState.POWERED_ON if v.powered_on else VmPowerState.POWERED_OFF,
-            powered_on_at=0.0 if v.powered_on else None,
+            powered_on_at=PRESET_UPTIME_S if v.powered_on else None,
         )
         for v in vms
     ]

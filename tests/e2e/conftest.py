@@ -53,3 +53,17 @@ def login(live_server, page):
         page.wait_for_url(f"{live_server.url}/")
         return page
     return login_as
+
+
+@pytest.fixture
+def runner():
+    """The engine, running in a thread of the test process (as simworker runs it), woken by the
+    services the live server calls."""
+    from operations.runner.hosting import run_in_thread
+    from operations.runner.runner import Runner
+
+    runner = Runner()
+    thread = run_in_thread(runner)
+    yield runner
+    runner.stop.set()
+    thread.join(5)

@@ -2,11 +2,12 @@
 drag a host into it, as the article does."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
-from inventory.models import Cluster, Host
+from inventory.models import Cluster, Host, Lab
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,11 +60,14 @@ def test_dragging_a_host_out_of_a_cluster_shows_vcenters_refusal(login, lab, esx
     assert Host.objects.get(pk=esx01.pk).cluster == cluster
 
 
-def test_power_on_from_the_commands_box_and_a_form_error(login, lab, xp01, live_server):
+def test_power_on_from_the_commands_box_and_a_form_error(login, lab, xp01, live_server, runner):
+    Lab.objects.filter(pk=lab.pk).update(clock_paused=False, clock_speed=10, clock_wall_at=time.time())
     page = login("alice", PASSWORD)
     page.goto(f"{live_server.url}/labs/{lab.pk}/{xp01.moid}/")
     page.locator(".commands").get_by_role("button", name="Power On").click()
-    expect(page.locator(".tabbody")).to_contain_text("Powered On")
+    expect(page.locator("#recent-tasks")).to_contain_text("Power On virtual machine")
+    # the task completes in simulated time; the page then reloads the pane and the tree
+    expect(page.locator(".tabbody")).to_contain_text("Powered On", timeout=10_000)
     expect(page.locator(".tree .node", has_text="XP-Client01").locator("use")).to_have_attribute("href", "#i-vm-on")
 
     page.locator(".commands").get_by_role("link", name="Edit Settings").click()

@@ -48,3 +48,99 @@ def test_cancel_during_precopy_leaves_the_vm_on_the_source(lab, web01, esx02, ow
     assert vm_named(lab, "W2K8-Web01").host.name == "esx01.lab.local"
     sim.run(60)
     assert vm_named(lab, "W2K8-Web01").host.name == "esx01.lab.local"
+
+
+def test_a_memory_heavy_guest_on_1_gbe_fails_after_the_timeout_and_stays_on_the_source(lab, web01, esx02, owner, sim):
+    VirtualMachine.objects.filter(pk=web01.pk).update(workload="memoryHeavy", memory_mb=4096)
+    task = vm_migrate(vm=web01, host=esx02, priority="high", user=owner)
+    sim.run(300, step=5)
+    failed = task_of(task)
+    assert failed.state == "error" and "maximum switchover time of 100 second(s)" in failed.error_message
+    assert failed.completed_sim - failed.started_sim > 100
+    assert vm_named(lab, "W2K8-Web01").host.name == "esx01.lab.local"
+    assert Event.objects.filter(lab=lab, type="VmFailedMigrateEvent", severity="error").exists()
+
+
+def test_high_priority_fails_when_cpu_cannot_be_reserved_and_low_priority_proceeds(lab, web01, esx01, esx02, owner, sim):
+    # reservations of running VMs leave esx02 less CPU than a high priority VMotion reserves
+    db = vm_named(lab, "RHEL5-DB01")
+    VirtualMachine.objects.filter(pk=db.pk).update(host=esx02, cpu_reservation_mhz=esx02.cpu_total_mhz - 100)
+    high = vm_migrate(vm=web01, host=esx02, priority="high", user=owner)
+    sim.run(1)
+    failed = task_of(high)
+    assert failed.state == "error" and "Insufficient CPU resources on esx02.lab.local" in failed.error_message
+    assert "low" in failed.error_message
+    low = vm_migrate(vm=vm_named(lab, "W2K8-Web01"), host=esx02, priority="low", user=owner)
+    sim.run(60, step=1)
+    assert task_of(low).state == "success" and vm_named(lab, "W2K8-Web01").host == esx02
+
+
+def test_migrations_beyond_four_per_1_gbe_host_wait_in_the_queue(lab, esx01, esx02, owner, sim):
+    from inventory.models import VirtualDisk, VirtualNic
+
+    # the seed lab runs two VMs on esx01: add four
+
+    template = vm_named(lab, "W2K8-Web01")
+    for n in range(4):
+        clone = VirtualMachine.objects.create(
+            lab=lab, host=esx01, datastore=template.datastore, name=f"Clone{n}", memory_mb=1024, workload="idle",
+            power_state="poweredOn", powered_on_at=0)
+        VirtualDisk.objects.create(vm=clone, datastore=template.datastore, capacity_mb=1024, used_mb=1024)
+        VirtualNic.objects.create(vm=clone, network=template.nics.get().network)
+    VirtualMachine.objects.filter(lab=lab).update(workload="idle")  # a busy guest on a shared link may not converge
+    tasks = [vm_migrate(vm=vm, host=esx02, priority="low", user=owner)
+             for vm in VirtualMachine.objects.filter(lab=lab, host=esx01, power_state="poweredOn")]
+    assert len(tasks) == 6
+    sim.run(1)
+    states = [task_of(t).state for t in tasks]
+    assert states.count("running") == 4 and states.count("queued") == 2
+    assert "4 of 4 in use on esx01.lab.local" in task_of(tasks[-1]).phase
+    sim.run(600, step=5)
+    assert all(task_of(t).state == "success" for t in tasks)
+    assert not VirtualMachine.objects.filter(lab=lab, host=esx01).exclude(power_state="poweredOff").exists()
+
+
+def test_storage_vmotion_copies_the_disks_with_cbt_and_space_follows(lab, web01, owner, sim):
+    from inventory.models import Datastore
+    from inventory.selectors import datastore_free_mb
+
+    shared = Datastore.objects.get(lab=lab, name="iscsi-vmfs01")
+    target = Datastore.objects.create(lab=lab, datacenter=web01.host.datacenter, name="iscsi-vmfs02",
+                                      capacity_mb=200 * 1024)
+    target.hosts.add(*Host.objects.filter(lab=lab))
+    before_src, before_dst = datastore_free_mb(shared), datastore_free_mb(target)
+    task = vm_migrate(vm=web01, datastore=target, user=owner)
+    assert task.name == "Relocate virtual machine storage"
+    sim.run(60)
+    running = task_of(task)
+    assert running.state == "running" and "Copying Hard disk 1" in running.phase
+    assert datastore_free_mb(target) == before_dst  # nothing moves until the switch to the new files
+    sim.run(1200, step=10)
+    assert task_of(task).state == "success"
+    moved = vm_named(lab, "W2K8-Web01")
+    assert moved.datastore == target and moved.power_state == "poweredOn" and moved.host.name == "esx01.lab.local"
+    assert datastore_free_mb(target) == before_dst - 40 * 1024 and datastore_free_mb(shared) == before_src + 40 * 1024
+    assert "CBT round" in Event.objects.get(lab=lab, type="VmRelocatedEvent").message
+
+
+def test_cold_migration_moves_host_and_datastore_of_a_powered_off_vm(lab, xp01, esx01, owner, sim):
+    from inventory.models import Datastore
+
+    local = Datastore.objects.get(lab=lab, name="datastore1")  # esx01's local datastore
+    task = vm_migrate(vm=xp01, host=esx01, datastore=local, user=owner)
+    assert task.name == "Migrate virtual machine" and task.kind == "vm.relocate"
+    sim.run(600, step=10)
+    assert task_of(task).state == "success"
+    moved = vm_named(lab, "XP-Client01")
+    assert moved.host == esx01 and moved.datastore == local and moved.disks.get().datastore == local
+
+
+def test_the_wizard_refuses_a_vm_with_snapshots_for_storage_vmotion(lab, web01, owner):
+    from inventory import services
+    from inventory.models import Datastore
+
+    services.vm_snapshot_create(vm=web01, name="before", user=owner)
+    target = Datastore.objects.get(lab=lab, name="datastore1")
+    with pytest.raises(InvalidState, match="Storage VMotion does not support virtual machines with snapshots"):
+        vm_migrate(vm=web01, datastore=target, user=owner)
+    assert not Task.objects.filter(kind="vm.relocate").exists()
