@@ -86,7 +86,7 @@ def _edit_settings(vm, d, user):
         vm=vm, user=user, num_cpu=d["num_cpu"], memory_mb=d["memory_mb"],
         cpu_reservation_mhz=d["cpu_reservation_mhz"], memory_reservation_mb=d["memory_reservation_mb"],
         memory_overhead_override_mb=d["memory_overhead_override_mb"], workload=d["workload"],
-        disk_sizes_mb=d["disk_sizes"],
+        disk_sizes_mb=d["disk_sizes"], cdrom=d["cdrom"],
     )
     if d.get("add_disk_gb"):
         services.vm_add_disk(vm=vm, user=user, capacity_mb=d["add_disk_gb"] * 1024, provisioning=d["add_disk_provisioning"])

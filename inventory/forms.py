@@ -163,6 +163,15 @@ class EditSettingsForm(forms.Form):
         self.fields["add_disk_provisioning"] = forms.ChoiceField(
             label="New disk provisioning", choices=DiskProvisioning.choices, initial=DiskProvisioning.LAZY_ZEROED
         )
+        self.fields["cdrom_datastore"] = forms.ModelChoiceField(
+            label="CD/DVD drive 1: datastore ISO file", queryset=vm.host.datastores.order_by("name"), required=False,
+            empty_label="Client device (no ISO)", initial=vm.cdrom_datastore_id,
+            help_text="An ISO on a host's local datastore stops VMotion while connected",
+        )
+        self.fields["cdrom_iso"] = forms.CharField(label="ISO file path", max_length=120, required=False,
+                                                   initial=vm.cdrom_iso or "ISO/")
+        self.fields["cdrom_connected"] = forms.BooleanField(label="CD/DVD connected", required=False,
+                                                            initial=vm.cdrom_connected)
 
     def clean_memory_mb(self):
         memory = self.cleaned_data["memory_mb"]
@@ -172,7 +181,9 @@ class EditSettingsForm(forms.Form):
 
     def values(self) -> dict:
         sizes = {disk.label: self.cleaned_data[f"disk_{disk.pk}"] for disk in self.disks}
-        return {**self.cleaned_data, "disk_sizes": sizes}
+        cdrom = {"datastore": self.cleaned_data["cdrom_datastore"], "iso": self.cleaned_data["cdrom_iso"],
+                 "connected": self.cleaned_data["cdrom_connected"]}
+        return {**self.cleaned_data, "disk_sizes": sizes, "cdrom": cdrom}
 
 
 class SnapshotForm(NameForm):

@@ -13,6 +13,7 @@ from inventory.models.vm import MAX_DISK_MB, MAX_DISKS
 from inventory.selectors import datastore_free_mb, host_reserved
 from operations.faults import InsufficientResources, InvalidArgument, InvalidState
 from operations.services import record
+from operations.services.tasks import require_idle
 
 from .common import ensure_unique_name, validated
 
@@ -84,11 +85,15 @@ def vm_reconfigure(
     *, vm: VirtualMachine, user, num_cpu: int | None = None, memory_mb: int | None = None,
     cpu_reservation_mhz: int | None = None, memory_reservation_mb: int | None = None,
     memory_overhead_override_mb: int | None | str = "keep", workload: str | None = None,
-    disk_sizes_mb: dict[str, int] | None = None,
+    disk_sizes_mb: dict[str, int] | None = None, cdrom: dict | None = None,
 ) -> VirtualMachine:
     """Edit Settings. CPU and memory change only while powered off (no hot add in this lab);
-    reservations and the workload change at any time; disks only grow, and not under snapshots."""
+    reservations and the workload change at any time; disks only grow, and not under snapshots.
+    `cdrom` = {"datastore", "iso", "connected"} backs CD/DVD drive 1 with an ISO file."""
     vm = _locked(vm)
+    require_idle(vm)
+    if cdrom is not None:
+        _set_cdrom(vm, **cdrom)
     cpu_changes = num_cpu is not None and num_cpu != vm.num_cpu
     memory_changes = memory_mb is not None and memory_mb != vm.memory_mb
     if cpu_changes or memory_changes:
@@ -127,6 +132,18 @@ def vm_reconfigure(
     return vm
 
 
+def _set_cdrom(vm: VirtualMachine, *, datastore: Datastore | None, iso: str, connected: bool) -> None:
+    iso = (iso or "").strip()
+    if datastore is None:
+        vm.cdrom_datastore, vm.cdrom_iso, vm.cdrom_connected = None, "", False
+        return
+    if not datastore.hosts.filter(pk=vm.host_id).exists():
+        raise InvalidArgument(f"Datastore {datastore.name} is not accessible from host {vm.host.name}.")
+    if not iso.lower().endswith(".iso") or iso.startswith("/") or ".." in iso:
+        raise InvalidArgument("The ISO file path must be a path on the datastore ending in .iso, e.g. ISO/w2k8r2.iso.")
+    vm.cdrom_datastore, vm.cdrom_iso, vm.cdrom_connected = datastore, iso, connected
+
+
 def _grow_disk(vm: VirtualMachine, label: str, new_mb: int) -> None:
     disk = vm.disks.select_related("datastore").filter(label=label).first()
     if disk is None:
@@ -149,6 +166,7 @@ def _grow_disk(vm: VirtualMachine, label: str, new_mb: int) -> None:
 @transaction.atomic
 def vm_add_disk(*, vm: VirtualMachine, user, capacity_mb: int, provisioning: str, datastore: Datastore | None = None) -> VirtualDisk:
     vm = _locked(vm)
+    require_idle(vm)
     datastore = datastore or vm.datastore
     if vm.disks.count() >= MAX_DISKS:
         raise InvalidState(f"{vm.name} already has {MAX_DISKS} disks.")
@@ -186,6 +204,7 @@ def _check_host_reservations(vm: VirtualMachine, host: Host) -> None:
 @transaction.atomic
 def vm_snapshot_create(*, vm: VirtualMachine, name: str, description: str = "", user) -> Snapshot:
     vm = _locked(vm)
+    require_idle(vm)
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise InvalidArgument("A snapshot needs a name of 1 to 80 characters.")
@@ -213,6 +232,7 @@ def vm_snapshot_remove(*, snapshot: Snapshot, user) -> None:
 @transaction.atomic
 def vm_snapshot_remove_all(*, vm: VirtualMachine, user) -> int:
     vm = _locked(vm)
+    require_idle(vm)
     count, _ = vm.snapshots.all().delete()
     if not count:
         raise InvalidState(f"{vm.name} has no snapshots.")
@@ -238,6 +258,7 @@ def _require_off(vm: VirtualMachine, doing: str) -> None:
 def vm_unregister(*, vm: VirtualMachine, user) -> None:
     """Remove from Inventory: vCenter forgets the VM; its files stay on the datastore."""
     vm = _locked(vm)
+    require_idle(vm)
     _require_off(vm, "remove it from the inventory")
     vm_files_left_behind(vm)
     record(lab=vm.lab, task_name="Unregister virtual machine", target=vm, user=user,
@@ -249,6 +270,7 @@ def vm_unregister(*, vm: VirtualMachine, user) -> None:
 def vm_destroy(*, vm: VirtualMachine, user) -> None:
     """Delete from Disk: the VM and its files are gone; the datastore space is freed."""
     vm = _locked(vm)
+    require_idle(vm)
     _require_off(vm, "delete it")
     record(lab=vm.lab, task_name="Delete virtual machine", target=vm, user=user,
            event_type="VmRemovedEvent", message=f"Deleted {vm.name} on {vm.host.name} from {vm.host.datacenter.name}")

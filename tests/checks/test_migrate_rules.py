@@ -74,15 +74,27 @@ def test_a_missing_port_group_is_an_error_for_a_connected_nic_and_a_warning_othe
     assert messages(problems, "error") == [] and any("no port group" in m for m in messages(problems, "warning"))
 
 
-def test_a_cd_rom_on_host_local_storage_blocks_while_connected(lab, web01, esx02):
+def test_a_cd_rom_on_host_local_storage_blocks_while_connected(lab, web01, esx02, owner):
     local = Datastore.objects.get(lab=lab, name="datastore1")
-    VirtualMachine.objects.filter(pk=web01.pk).update(cdrom_datastore=local, cdrom_iso="ISO/w2k8.iso", cdrom_connected=True)
-    web01.refresh_from_db()
-    assert any("host-local device" in m for m in messages(migration_problems(web01, host=esx02, datastore=None), "error"))
-    VirtualMachine.objects.filter(pk=web01.pk).update(cdrom_connected=False)
-    web01.refresh_from_db()
+    cdrom = {"datastore": local, "iso": "ISO/w2k8r2.iso", "connected": True}
+    web01 = services.vm_reconfigure(vm=web01, user=owner, cdrom=cdrom)  # Edit Settings > CD/DVD drive 1
+    assert any("[datastore1] ISO/w2k8r2.iso, a host-local device" in m
+               for m in messages(migration_problems(web01, host=esx02, datastore=None), "error"))
+    web01 = services.vm_reconfigure(vm=web01, user=owner, cdrom={**cdrom, "connected": False})
     problems = migration_problems(web01, host=esx02, datastore=None)
     assert messages(problems, "error") == [] and messages(problems, "warning")
+
+
+def test_a_cd_rom_needs_an_iso_path_on_a_datastore_of_its_host(lab, web01, owner):
+    from operations.faults import InvalidArgument
+
+    far = Datastore.objects.get(lab=lab, name="datastore1 (1)")  # esx02's local datastore
+    with pytest.raises(InvalidArgument, match="not accessible from host esx01"):
+        services.vm_reconfigure(vm=web01, user=owner, cdrom={"datastore": far, "iso": "ISO/a.iso", "connected": True})
+    local = Datastore.objects.get(lab=lab, name="datastore1")
+    with pytest.raises(InvalidArgument, match="ending in .iso"):
+        services.vm_reconfigure(vm=web01, user=owner, cdrom={"datastore": local, "iso": "../etc/passwd", "connected": True})
+    assert VirtualMachine.objects.get(pk=web01.pk).cdrom_datastore is None
 
 
 def test_the_destination_must_hold_the_vms_reservations(lab, web01, esx02, owner):
