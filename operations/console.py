@@ -89,22 +89,25 @@ def console_for(vm: VirtualMachine, now: float) -> Console:
     state = guest_state(vm.guest_os, uptime, shutting_down)
     profile = boot_profile(vm.guest_os)
     session_kind = "Remote Desktop" if profile.family == "windows" else "SSH"
+    # a reset (not a power-on from off): the guest was up, with a session, until a moment ago
+    restarted = on and Event.objects.filter(lab_id=vm.lab_id, object_moid=vm.moid, type="VmResettingEvent",
+                                            sim_seconds=vm.powered_on_at).exists()
     if state.session_since is not None:
         since = vm.powered_on_at + state.session_since
         status, connected = f"connected for {_hms(now - since)}", True
     elif not on:
         status, connected = "not connected: the virtual machine is powered off", False
     else:
-        reset = Event.objects.filter(lab_id=vm.lab_id, object_moid=vm.moid, type="VmResettingEvent",
-                                     sim_seconds=vm.powered_on_at).exists()
-        status = ("connection lost: the guest restarted" if reset or shutting_down
-                  else "waiting for the guest to start")
+        status = "connection lost: the guest restarted" if restarted or shutting_down else "waiting for the guest to start"
         connected = False
     pings = []
     first = math.floor(now) - PING_WINDOW_S + 1
     stun_second = math.floor(vm.last_stun_at) if vm.last_stun_at is not None else None
     for second in range(first, math.floor(now) + 1):
-        up = on and second >= vm.powered_on_at + (profile.os + profile.login) / 2 and not shutting_down
+        if on and second < vm.powered_on_at:
+            up = restarted  # before this boot: up if it was a reset of a running guest
+        else:
+            up = on and second >= vm.powered_on_at + (profile.os + profile.login) / 2 and not shutting_down
         if not up:
             pings.append(Ping(second, None))
         elif second == stun_second:

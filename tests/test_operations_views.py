@@ -85,6 +85,7 @@ def test_a_reset_loses_the_session_and_shows_the_boot(owner_client, lab, web01, 
     sim.run(3)
     screen = owner_client.get(reverse("console-screen", args=[lab.pk, web01.moid])).content.decode()
     assert "PhoenixBIOS" in screen and "connection lost: the guest restarted" in screen
+    assert 'class="ok"' in screen and 'class="lost"' in screen  # replies until the reset, then none
     sim.run(60, step=5)
     screen = owner_client.get(reverse("console-screen", args=[lab.pk, web01.moid])).content.decode()
     assert "Press CTRL + ALT + DELETE to log on" in screen and "connected for" in screen
