@@ -50,6 +50,8 @@ def _screen(vm: VirtualMachine, stage: str, uptime: float) -> list[str]:
     label = vm.get_guest_os_display()
     if stage == "off":
         return ["The virtual machine is powered off."]
+    if stage == "hung":
+        return _screen(vm, "login", uptime) + ["", "(the guest does not respond to keyboard or mouse)"]
     if stage == "post":
         return ["VMware Virtual Platform", "PhoenixBIOS 4.0 Release 6.0", "Copyright 1985-2001 Phoenix Technologies Ltd.", "",
                 f"CPU = {vm.num_cpu} x {vm.host.cpu_model}", f"Memory Testing: {vm.memory_mb * 1024} KB OK", "",
@@ -86,7 +88,8 @@ def console_for(vm: VirtualMachine, now: float) -> Console:
     shutting_down = on and Task.objects.filter(
         lab_id=vm.lab_id, object_moid=vm.moid, kind="vm.power", params__action="shutdown",
         state=TaskState.RUNNING).exists()
-    state = guest_state(vm.guest_os, uptime, shutting_down)
+    hung = on and vm.guest_hung_at is not None
+    state = guest_state(vm.guest_os, uptime, shutting_down, hung)
     profile = boot_profile(vm.guest_os)
     session_kind = "Remote Desktop" if profile.family == "windows" else "SSH"
     # a reset (not a power-on from off): the guest was up, with a session, until a moment ago
@@ -97,6 +100,8 @@ def console_for(vm: VirtualMachine, now: float) -> Console:
         status, connected = f"connected for {_hms(now - since)}", True
     elif not on:
         status, connected = "not connected: the virtual machine is powered off", False
+    elif hung:
+        status, connected = "not responding: the guest OS hangs", False
     else:
         status = "connection lost: the guest restarted" if restarted or shutting_down else "waiting for the guest to start"
         connected = False
@@ -104,7 +109,9 @@ def console_for(vm: VirtualMachine, now: float) -> Console:
     first = math.floor(now) - PING_WINDOW_S + 1
     stun_second = math.floor(vm.last_stun_at) if vm.last_stun_at is not None else None
     for second in range(first, math.floor(now) + 1):
-        if on and second < vm.powered_on_at:
+        if hung and second >= vm.guest_hung_at:
+            up = False
+        elif on and second < vm.powered_on_at:
             up = restarted  # before this boot: up if it was a reset of a running guest
         else:
             up = on and second >= vm.powered_on_at + (profile.os + profile.login) / 2 and not shutting_down

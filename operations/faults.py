@@ -43,3 +43,9 @@ class Unauthorized(VimFault):
     """The caller may see the lab but not do this (a member changing the clock)."""
 
     error_type = "UNAUTHORIZED"
+
+
+class ServiceUnavailable(VimFault):
+    """The simulation runner is not there to do the work."""
+
+    error_type = "SERVICE_UNAVAILABLE"

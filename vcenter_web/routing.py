@@ -1,3 +1,9 @@
-"""Websocket routes. The lab event stream arrives with the Live issue (ROADMAP)."""
+"""Websocket routes. The lab's JSON event stream (API); the Live issue adds the pages' own."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from api.consumers import LabEventsConsumer
+
+websocket_urlpatterns = [
+    path("ws/labs/<str:lab>/events", LabEventsConsumer.as_asgi()),
+]

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "inventory",
     "operations",
+    "api",
+    "ninja",  # serves the API docs page's Swagger UI from static files, not a CDN
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,10 @@ class Host(LabObject):
     )
     power_state = models.CharField(max_length=20, choices=HostPowerState.choices, default=HostPowerState.POWERED_ON)
     in_maintenance_mode = models.BooleanField(default=False)
+    # Fault injection: the management network cable (vCenter loses the host, its VMs run on) and
+    # the paths to shared storage (all paths down: the guests' I/O hangs)
+    management_connected = models.BooleanField(default=True)
+    storage_connected = models.BooleanField(default=True)
 
     class Meta:
         constraints = [

@@ -28,6 +28,8 @@ class Lab(models.Model):
     clock_speed = models.FloatField(default=1.0)
     clock_paused = models.BooleanField(default=False)
     seed = models.IntegerField(default=1)
+    # How far the runner has played this lab's events (simulated seconds): "advance" waits for it.
+    sim_processed = models.FloatField(default=0.0)
     # Last event sequence number handed out: events are numbered 1, 2, 3... per lab.
     event_seq = models.BigIntegerField(default=0)
 

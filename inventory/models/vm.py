@@ -51,6 +51,8 @@ class VirtualMachine(LabObject):
     )
     # Simulated second of the last power-on (guest uptime), None while off.
     powered_on_at = models.FloatField(null=True, blank=True)
+    # Fault injection: when the guest OS hung (no heartbeat, no network; the VM stays powered on)
+    guest_hung_at = models.FloatField(null=True, blank=True)
     # The last VMotion's stun: the console's session strip shows it as a blip.
     last_stun_at = models.FloatField(null=True, blank=True)
     last_stun_ms = models.PositiveIntegerField(null=True, blank=True)

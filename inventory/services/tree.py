@@ -6,7 +6,7 @@ import ipaddress
 from django.db import transaction
 
 from inventory.builder import add_local_datastores, build_networking, vm_network
-from inventory.choices import StorageBacking, VmPowerState
+from inventory.choices import AdmissionControlPolicy, StorageBacking, VmPowerState
 from inventory.hardware import ESX_BUILDS, EVC_LABELS, HostSpec, evc_supported
 from inventory.models import (
     Cluster, Datacenter, Datastore, Host, Lab, Network, VMkernelNic,
@@ -245,3 +245,70 @@ def entity_remove(*, obj, user) -> None:
         Network.objects.filter(datacenter=obj).delete()
         Datastore.objects.filter(datacenter=obj).delete()
     obj.delete()
+
+
+@transaction.atomic
+def cluster_reconfigure(
+    *, cluster: Cluster, user, ha_enabled: bool | None = None, drs_enabled: bool | None = None,
+    admission_control_enabled: bool | None = None, admission_control_policy: str | None = None,
+    failover_level: int | None = None, failover_cpu_percent: int | None = None,
+    failover_memory_percent: int | None = None, evc_mode: str | None = None,
+) -> Cluster:
+    """Edit Settings of a cluster: HA and its admission control, DRS, EVC. EVC needs every host
+    to support the baseline, and no running VM on a host whose CPU is above it (it may use
+    features the baseline hides); each problem is reported."""
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    problems = []
+    if evc_mode is not None and evc_mode != cluster.evc_mode:
+        if evc_mode and evc_mode not in EVC_LABELS:
+            raise InvalidArgument(f"Unknown EVC mode '{evc_mode}'.")
+        for host in cluster.hosts.all() if evc_mode else []:
+            if evc_mode not in host.evc_modes:
+                problems.append(f"Host {host.name} ({host.evc_max_label}) does not support the EVC mode "
+                                f"{EVC_LABELS[evc_mode]}.")
+            elif host.evc_max != evc_mode and host.vms.filter(power_state="poweredOn").exists():
+                problems.append(f"Host {host.name} has powered-on virtual machines that may use CPU features above "
+                                f"{EVC_LABELS[evc_mode]}: power them off or move them out of the cluster first.")
+        cluster.evc_mode = evc_mode
+    if problems:
+        raise InvalidState(*problems)
+    if admission_control_policy is not None:
+        if admission_control_policy not in AdmissionControlPolicy.values:
+            raise InvalidArgument(f"Unknown admission control policy '{admission_control_policy}': use "
+                                  f"{', '.join(AdmissionControlPolicy.values)}.")
+        cluster.ha_admission_control_policy = admission_control_policy
+    if failover_level is not None and not 1 <= failover_level <= 4:
+        raise InvalidArgument("Host failures the cluster tolerates must be between 1 and 4.")
+    for value, what in ((failover_cpu_percent, "CPU"), (failover_memory_percent, "memory")):
+        if value is not None and not 0 <= value <= 100:
+            raise InvalidArgument(f"The {what} failover capacity must be between 0% and 100%.")
+    for field, value in (
+        ("ha_enabled", ha_enabled), ("drs_enabled", drs_enabled),
+        ("ha_admission_control_enabled", admission_control_enabled), ("ha_failover_level", failover_level),
+        ("ha_failover_cpu_percent", failover_cpu_percent), ("ha_failover_memory_percent", failover_memory_percent),
+    ):
+        if value is not None:
+            setattr(cluster, field, value)
+    validated(cluster)
+    cluster.save()
+    record(lab=cluster.lab, task_name="Reconfigure cluster", target=cluster, user=user,
+           event_type="ClusterReconfiguredEvent", message=f"Reconfigured cluster {cluster.name}")
+    return cluster
+
+
+@transaction.atomic
+def host_vmknic_configure(*, host: Host, device: str, user, vmotion: bool | None = None,
+                          ft_logging: bool | None = None) -> VMkernelNic:
+    """VMkernel port properties > General: the VMotion and Fault Tolerance Logging boxes."""
+    nic = VMkernelNic.objects.select_for_update().filter(host=host, device=device).first()
+    if nic is None:
+        raise InvalidArgument(f"Host {host.name} has no VMkernel port {device}.")
+    if vmotion is not None:
+        nic.vmotion = vmotion
+    if ft_logging is not None:
+        nic.ft_logging = ft_logging
+    nic.save(update_fields=["vmotion", "ft_logging"])
+    flags = [name for name, on in (("VMotion", nic.vmotion), ("Fault Tolerance Logging", nic.ft_logging)) if on]
+    record(lab=host.lab, task_name="Update virtual NIC", target=host, user=user, event_type="HostVnicUpdatedEvent",
+           message=f"{device} on {host.name}: {', '.join(flags) or 'no VMotion, no FT logging'}")
+    return nic

@@ -143,7 +143,7 @@ def lab_clock(context, lab):
 
 GUEST_STAGES = {
     "off": "off", "post": "in BIOS POST", "loader": "loading its OS", "os": "starting",
-    "login": "at its login screen", "shutdown": "shutting down",
+    "login": "at its login screen", "shutdown": "shutting down", "hung": "not responding (hung)",
 }
 
 

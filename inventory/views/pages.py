@@ -123,7 +123,8 @@ def summary_data(request, lab, obj, kind) -> dict:
             "disks": obj.disks.select_related("datastore"), "nics": obj.nics.select_related("network"),
             "snapshots": obj.snapshots.all(), "host": obj.host,
             "uptime": None if obj.powered_on_at is None else lab.now() - obj.powered_on_at,
-            "guest": guest_state(obj.guest_os, None if obj.powered_on_at is None else lab.now() - obj.powered_on_at),
+            "guest": guest_state(obj.guest_os, None if obj.powered_on_at is None else lab.now() - obj.powered_on_at,
+                                 hung=obj.guest_hung_at is not None),
             "active_task": active_task(obj.moid, lab.pk),
         }
     if kind == "datastore":

@@ -59,12 +59,14 @@ class GuestState:
     session_since: float | None  # the client session's start, in seconds after power-on
 
 
-def guest_state(guest_os: str, uptime: float | None, shutting_down: bool = False) -> GuestState:
+def guest_state(guest_os: str, uptime: float | None, shutting_down: bool = False, hung: bool = False) -> GuestState:
     if uptime is None:
         return GuestState("off", False, False, None)
     boot = boot_profile(guest_os)
     if shutting_down:
         return GuestState("shutdown", False, False, None)
+    if hung:  # frozen: no VMware Tools heartbeat, no replies, the client session drops
+        return GuestState("hung", False, False, None)
     if uptime < boot.loader:
         stage = "post"
     elif uptime < boot.os:

@@ -130,15 +130,17 @@ class Runner:
                 self._start(sim, row)
             elif row["cancel_requested"]:
                 sim.cancel(task_id)
+        processed = {}
         for lab_id, sim in list(self.labs.items()):
             if lab_id in clocks:
                 try:
                     sim.run(clocks[lab_id].now(wall))
+                    processed[lab_id] = sim.now
                 except Exception:
                     log.exception("lab %s: simulation step failed", lab_id)
             if lab_id not in clocks or not sim.busy:
                 del self.labs[lab_id]  # nothing left to simulate: the clock anchor keeps the time
-        self._flush()
+        self._flush(processed)
         return len(rows)
 
     def _start(self, sim: LabSim, row: dict) -> None:
@@ -154,14 +156,17 @@ class Runner:
         at = row["started_sim"] if resuming else row["queued_sim"]
         sim.sim.call_at(at, lambda: sim.start(task_id, needs, resuming))
 
-    def _flush(self) -> None:
-        if not self.pending:
+    def _flush(self, processed: dict[int, float]) -> None:
+        """Write the step's progress reports, and how far each lab's events have been played."""
+        if not self.pending and not processed:
             return
         pending, self.pending = self.pending, {}
         with transaction.atomic():
             for task_id, (progress, phase, cancelable) in pending.items():
                 Task.objects.filter(pk=task_id, state__in=ACTIVE).update(
                     progress=progress, phase=phase[:200], cancelable=cancelable)
+            for lab_id, until in processed.items():
+                Lab.objects.filter(pk=lab_id).update(sim_processed=until)
 
     def step_safely(self) -> None:
         close_old_connections()

@@ -11,11 +11,13 @@ import time
 from django.db import transaction
 
 from inventory.models import Lab
-from operations.faults import InvalidArgument, Unauthorized
+from operations.faults import InvalidArgument, ServiceUnavailable, Unauthorized
+from operations.models import Task, TaskState
 
 from .records import event_log
 
 MAX_ADVANCE_S = 24 * 3600
+CATCH_UP_TIMEOUT_S = 60.0
 
 
 def _require_controller(lab: Lab, user) -> None:
@@ -72,3 +74,19 @@ def clock_advance(*, lab: Lab, user, seconds: float) -> Lab:
     event_log(lab=lab, type="ClockChangedEvent", message=f"Simulated clock advanced by {seconds:g} s", target=lab,
               user=user)
     return lab
+
+
+def clock_advance_and_wait(*, lab: Lab, user, seconds: float, timeout: float = CATCH_UP_TIMEOUT_S) -> Lab:
+    """Advance, then return once the runner has played every event up to the new time (at once
+    when the lab has no timed task). Not in a transaction: it waits for another thread or process."""
+    lab = clock_advance(lab=lab, user=user, seconds=seconds)
+    target = lab.sim_seconds
+    deadline = time.monotonic() + timeout
+    while Task.objects.filter(lab=lab, state__in=(TaskState.QUEUED, TaskState.RUNNING)).exclude(kind="").exists():
+        if Lab.objects.filter(pk=lab.pk, sim_processed__gte=target).exists():
+            break
+        if time.monotonic() > deadline:
+            raise ServiceUnavailable(f"The simulation did not reach the new time within {timeout:g} s: is the runner "
+                                     f"running (SIM_RUNNER=embedded, or manage.py simworker)?")
+        time.sleep(0.02)  # waiting for the runner, another thread or process
+    return Lab.objects.get(pk=lab.pk)

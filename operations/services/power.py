@@ -52,7 +52,10 @@ def _refusal(vm: VirtualMachine, action: str, now: float) -> None:
             "reset": f"{vm.name} is not powered on; only a running virtual machine can be reset.",
             "shutdown": f"{vm.name} is not powered on: there is no guest OS to shut down.",
         }[action])
-    if action == "shutdown" and not guest_state(vm.guest_os, now - vm.powered_on_at).tools_running:
+    if vm.host.connection_state != "connected":
+        raise InvalidState(f"Host {vm.host.name} is not responding: vCenter cannot reach {vm.name}.")
+    hung = vm.guest_hung_at is not None
+    if action == "shutdown" and not guest_state(vm.guest_os, now - vm.powered_on_at, hung=hung).tools_running:
         raise InvalidState(
             f"Cannot shut down the guest OS of {vm.name}: VMware Tools is not running (the guest is still booting). "
             f"Wait for the guest to start, or use Power Off."

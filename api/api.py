@@ -1,0 +1,418 @@
+"""The JSON API, in vSphere Automation REST style (/api/labs/{lab}/vcenter/vm ...). Endpoints are
+thin: they parse, fetch the lab with its access check, and call the same services as the HTML
+views; errors come back as vSphere REST errors."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI, Query, Router, Status
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from inventory import services
+from inventory.hardware import PROFILES_BY_KEY, HostSpec
+from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
+from inventory.presets import lab_create
+from inventory.selectors import lab_for, labs_visible_to, object_for, with_space
+from operations.faults import InvalidArgument, VimFault
+from operations.models import Event, Task
+from operations.services import clock as clock_services
+from operations.services.inject import HOST_FAULTS, VM_FAULTS, host_inject_fault, vm_inject_fault
+from operations.services.migrate import vm_migrate
+from operations.services.power import vm_power
+from operations.services.tasks import task_cancel
+
+from . import present
+from .auth import API_AUTH, basic_auth, token_auth
+from .errors import ERRORS, STATUS, Error, body
+from .models import ApiSession
+from .schemas import (
+    Advance, ClockOut, ClockPatch, ClusterCreate, ClusterHostIn, ClusterOut, ClusterPatch, DatacenterOut,
+    DatastoreOut, EventOut, HostCreate, HostOut, LabCreate, LabOut, MigrateSpec, NameIn, NetworkOut, TaskOut,
+    TaskRef, VmCreate, VmkernelOut, VmkernelPatch, VmOut, VmPatch,
+)
+
+api = NinjaAPI(
+    title="vCenter Lab API", version="1.0",
+    description="Every operation of the lab, scriptable. Authenticate with POST /api/session (HTTP Basic) and send "
+                "the returned token as header `vmware-api-session-id`, or use a logged-in browser session.",
+    auth=API_AUTH, urls_namespace="api", openapi_url="/openapi.json", docs_url="/docs",
+)
+
+
+def _error(request, error_type: str, *messages: str):
+    return api.create_response(request, body(error_type, *messages), status=STATUS.get(error_type, 400))
+
+
+@api.exception_handler(VimFault)
+def vim_fault(request, fault: VimFault):
+    return _error(request, fault.error_type, *fault.messages)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, "NOT_FOUND", str(exc) or "Not found.")
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return _error(request, "UNAUTHENTICATED", "Authenticate with POST /api/session and send its token as header "
+                                              "vmware-api-session-id, or log in.")
+
+
+@api.exception_handler(AuthorizationError)
+def unauthorized(request, exc):
+    return _error(request, "UNAUTHORIZED", str(exc) or "Not allowed.")
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc: ValidationError):
+    messages = []
+    for error in exc.errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "payload", "query", "path", "spec"))
+        messages.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid"))
+    return _error(request, "INVALID_ARGUMENT", *(messages or ["Invalid request."]))
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    kind = {401: "UNAUTHENTICATED", 403: "UNAUTHORIZED", 404: "NOT_FOUND"}.get(exc.status_code, "INVALID_ARGUMENT")
+    return _error(request, kind, str(exc))
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _lab(request, lab: str) -> Lab:
+    number = lab.removeprefix("lab-")
+    if not number.isdigit() or len(number) > 18:
+        raise Http404(f"No lab {lab}.")
+    return lab_for(request.auth, int(number))
+
+
+def _obj(lab: Lab, moid: str, model, what: str):
+    try:
+        obj = object_for(lab, moid)
+    except Http404:
+        obj = None
+    if not isinstance(obj, model):
+        raise Http404(f"No {what} {moid} in this lab.")
+    return obj
+
+
+def _ref(lab: Lab, moid: str | None, model, what: str, field: str):
+    """An object named in a request body: unknown ids are bad input, not a missing resource."""
+    if moid is None:
+        return None
+    try:
+        return _obj(lab, moid, model, what)
+    except Http404:
+        raise InvalidArgument(f"{field}: no {what} {moid} in this lab.") from None
+
+
+def _vms(lab):
+    return VirtualMachine.objects.filter(lab=lab).select_related("host", "datastore")
+
+
+# --- session and labs -----------------------------------------------------------------------
+
+session = Router(tags=["session"])
+
+
+@session.post("", auth=basic_auth, response={201: str, **ERRORS}, summary="Create a session (HTTP Basic)")
+def session_create(request):
+    return Status(201, ApiSession.objects.create(user=request.auth).token)
+
+
+@session.delete("", auth=token_auth, response={204: None, **ERRORS}, summary="End this session")
+def session_delete(request):
+    ApiSession.objects.filter(token=request.api_token).delete()
+    return Status(204, None)
+
+
+labs = Router(tags=["labs"])
+
+
+def _lab_out(lab: Lab) -> dict:
+    return {"lab": lab.moid, "name": lab.name, "owner": lab.owner.get_username(), "preset": lab.preset}
+
+
+@labs.get("", response={200: list[LabOut], **ERRORS}, summary="The labs the caller may see")
+def lab_list(request):
+    return [_lab_out(lab) for lab in labs_visible_to(request.auth).select_related("owner")]
+
+
+@labs.post("", response={201: LabOut, **ERRORS}, summary="Create a lab from a preset")
+def lab_new(request, spec: LabCreate):
+    return Status(201, _lab_out(lab_create(owner=request.auth, preset=spec.preset, name=spec.name)))
+
+
+@labs.get("/{lab}/tasks", response={200: list[TaskOut], **ERRORS}, tags=["tasks"])
+def task_list(request, lab: str, limit: int = Query(100, ge=1, le=1000)):
+    return [present.task(t) for t in Task.objects.filter(lab=_lab(request, lab))[:limit]]
+
+
+def _task(lab: Lab, task: str) -> Task:
+    number = task.removeprefix("task-")
+    found = Task.objects.filter(lab=lab, pk=int(number)).first() if number.isdigit() and len(number) < 19 else None
+    if found is None:
+        raise Http404(f"No task {task} in this lab.")
+    return found
+
+
+@labs.get("/{lab}/tasks/{task}", response={200: TaskOut, **ERRORS}, tags=["tasks"])
+def task_get(request, lab: str, task: str):
+    return present.task(_task(_lab(request, lab), task))
+
+
+@labs.post("/{lab}/tasks/{task}", response={200: TaskOut, **ERRORS}, tags=["tasks"], summary="action=cancel")
+def task_action(request, lab: str, task: str, action: str = Query(..., pattern="^cancel$")):
+    return present.task(task_cancel(task=_task(_lab(request, lab), task), user=request.auth))
+
+
+@labs.get("/{lab}/events", response={200: list[EventOut], **ERRORS}, tags=["events"],
+          summary="Events after sequence number `after`, oldest first")
+def event_list(request, lab: str, after: int = Query(0, ge=0, le=2**62), limit: int = Query(500, ge=1, le=5000)):
+    events = Event.objects.filter(lab=_lab(request, lab), seq__gt=after).order_by("seq")[:limit]
+    return [present.event(e) for e in events]
+
+
+@labs.get("/{lab}/clock", response={200: ClockOut, **ERRORS}, tags=["clock"])
+def clock_get(request, lab: str):
+    return present.clock(_lab(request, lab))
+
+
+@labs.patch("/{lab}/clock", response={200: ClockOut, **ERRORS}, tags=["clock"], summary="Speed, pause, resume")
+def clock_patch(request, lab: str, spec: ClockPatch):
+    return present.clock(clock_services.clock_set(lab=_lab(request, lab), user=request.auth, speed=spec.speed,
+                                                  paused=spec.paused))
+
+
+@labs.post("/{lab}/clock", response={200: ClockOut, **ERRORS, 503: Error}, tags=["clock"],
+           summary="action=advance: run the simulation forward, return when done")
+def clock_action(request, lab: str, spec: Advance, action: str = Query(..., pattern="^advance$")):
+    return present.clock(clock_services.clock_advance_and_wait(lab=_lab(request, lab), user=request.auth,
+                                                               seconds=spec.seconds))
+
+
+# --- /labs/{lab}/vcenter/... ----------------------------------------------------------------
+
+vc = Router(tags=["vcenter"])
+
+
+@vc.get("/{lab}/vcenter/datacenter", response={200: list[DatacenterOut], **ERRORS})
+def datacenter_list(request, lab: str):
+    return [{"datacenter": d.moid, "name": d.name} for d in Datacenter.objects.filter(lab=_lab(request, lab))]
+
+
+@vc.get("/{lab}/vcenter/datacenter/{datacenter}", response={200: DatacenterOut, **ERRORS})
+def datacenter_get(request, lab: str, datacenter: str):
+    d = _obj(_lab(request, lab), datacenter, Datacenter, "datacenter")
+    return {"datacenter": d.moid, "name": d.name}
+
+
+@vc.post("/{lab}/vcenter/datacenter", response={201: DatacenterOut, **ERRORS})
+def datacenter_create(request, lab: str, spec: NameIn):
+    d = services.datacenter_create(lab=_lab(request, lab), name=spec.name, user=request.auth)
+    return Status(201, {"datacenter": d.moid, "name": d.name})
+
+
+@vc.get("/{lab}/vcenter/cluster", response={200: list[ClusterOut], **ERRORS})
+def cluster_list(request, lab: str):
+    return [present.cluster(c) for c in Cluster.objects.filter(lab=_lab(request, lab))]
+
+
+@vc.get("/{lab}/vcenter/cluster/{cluster}", response={200: ClusterOut, **ERRORS})
+def cluster_get(request, lab: str, cluster: str):
+    return present.cluster(_obj(_lab(request, lab), cluster, Cluster, "cluster"))
+
+
+@vc.post("/{lab}/vcenter/cluster", response={201: ClusterOut, **ERRORS})
+def cluster_create(request, lab: str, spec: ClusterCreate):
+    the_lab = _lab(request, lab)
+    datacenter = _ref(the_lab, spec.datacenter, Datacenter, "datacenter", "datacenter")
+    c = services.cluster_create(datacenter=datacenter, name=spec.name, user=request.auth, ha_enabled=spec.ha_enabled,
+                                drs_enabled=spec.drs_enabled, evc_mode=spec.evc_mode)
+    return Status(201, present.cluster(c))
+
+
+@vc.patch("/{lab}/vcenter/cluster/{cluster}", response={200: ClusterOut, **ERRORS}, summary="HA, admission control, DRS, EVC")
+def cluster_patch(request, lab: str, cluster: str, spec: ClusterPatch):
+    c = _obj(_lab(request, lab), cluster, Cluster, "cluster")
+    return present.cluster(services.cluster_reconfigure(cluster=c, user=request.auth, **spec.dict()))
+
+
+@vc.post("/{lab}/vcenter/cluster/{cluster}/hosts", response={200: HostOut, **ERRORS}, summary="Move a host into the cluster")
+def cluster_add_host(request, lab: str, cluster: str, spec: ClusterHostIn):
+    the_lab = _lab(request, lab)
+    c = _obj(the_lab, cluster, Cluster, "cluster")
+    h = _ref(the_lab, spec.host, Host, "host", "host")
+    return present.host(services.host_move(host=h, destination=c, user=request.auth))
+
+
+@vc.get("/{lab}/vcenter/host", response={200: list[HostOut], **ERRORS})
+def host_list(request, lab: str):
+    return [present.host(h) for h in Host.objects.filter(lab=_lab(request, lab))]
+
+
+@vc.get("/{lab}/vcenter/host/{host}", response={200: HostOut, **ERRORS})
+def host_get(request, lab: str, host: str):
+    return present.host(_obj(_lab(request, lab), host, Host, "host"))
+
+
+@vc.post("/{lab}/vcenter/host", response={201: HostOut, **ERRORS}, summary="Add Host, from a hardware profile or explicit specs")
+def host_create(request, lab: str, spec: HostCreate):
+    the_lab = _lab(request, lab)
+    cluster = _ref(the_lab, spec.cluster, Cluster, "cluster", "cluster")
+    datacenter = _ref(the_lab, spec.datacenter, Datacenter, "datacenter", "datacenter") or (
+        cluster.datacenter if cluster else None)
+    if datacenter is None:
+        raise InvalidArgument("datacenter: give the datacenter (or a cluster) to add the host to.")
+    if spec.profile is not None:
+        if spec.profile not in PROFILES_BY_KEY:
+            raise InvalidArgument(f"profile: unknown hardware profile '{spec.profile}': use one of "
+                                  f"{', '.join(PROFILES_BY_KEY)}.")
+        hardware = PROFILES_BY_KEY[spec.profile].spec
+    else:
+        fields = [f for f in HostSpec.__dataclass_fields__ if f != "nic_gbps"]
+        missing = [f for f in fields if getattr(spec, f) is None]
+        if missing:
+            raise InvalidArgument(*[f"{f}: required without a hardware profile." for f in missing])
+        hardware = HostSpec(**{f: getattr(spec, f) for f in fields}, nic_gbps=spec.nic_gbps or 1)
+    h = services.host_add(lab=the_lab, name=spec.name, spec=hardware, user=request.auth, datacenter=datacenter,
+                          cluster=cluster, esx_version=spec.esx_version, management_ip=spec.management_ip,
+                          shared_storage=spec.shared_storage, vmotion=spec.vmotion)
+    return Status(201, present.host(h))
+
+
+@vc.get("/{lab}/vcenter/host/{host}/vmkernel", response={200: list[VmkernelOut], **ERRORS})
+def vmkernel_list(request, lab: str, host: str):
+    h = _obj(_lab(request, lab), host, Host, "host")
+    return [present.vmkernel(n) for n in h.vmknics.select_related("portgroup").order_by("device")]
+
+
+@vc.patch("/{lab}/vcenter/host/{host}/vmkernel/{nic}", response={200: VmkernelOut, **ERRORS},
+          summary="VMotion and Fault Tolerance Logging flags")
+def vmkernel_patch(request, lab: str, host: str, nic: str, spec: VmkernelPatch):
+    h = _obj(_lab(request, lab), host, Host, "host")
+    if not h.vmknics.filter(device=nic).exists():
+        raise Http404(f"Host {h.name} has no VMkernel port {nic}.")
+    n = services.host_vmknic_configure(host=h, device=nic, user=request.auth, vmotion=spec.vmotion,
+                                       ft_logging=spec.ft_logging)
+    return present.vmkernel(n)
+
+
+@vc.post("/{lab}/vcenter/host/{host}/fault", response={200: HostOut, **ERRORS},
+         summary="Inject a fault: " + ", ".join(HOST_FAULTS))
+def host_fault(request, lab: str, host: str, action: str = Query(..., pattern="^(" + "|".join(HOST_FAULTS) + ")$")):
+    h = _obj(_lab(request, lab), host, Host, "host")
+    return present.host(host_inject_fault(host=h, action=action, user=request.auth))
+
+
+@vc.get("/{lab}/vcenter/datastore", response={200: list[DatastoreOut], **ERRORS})
+def datastore_list(request, lab: str):
+    datastores = with_space(Datastore.objects.filter(lab=_lab(request, lab))).prefetch_related("hosts")
+    return [present.datastore(d) for d in datastores.order_by("name")]
+
+
+@vc.get("/{lab}/vcenter/datastore/{datastore}", response={200: DatastoreOut, **ERRORS})
+def datastore_get(request, lab: str, datastore: str):
+    d = _obj(_lab(request, lab), datastore, Datastore, "datastore")
+    return present.datastore(with_space(Datastore.objects.filter(pk=d.pk)).get())
+
+
+@vc.get("/{lab}/vcenter/network", response={200: list[NetworkOut], **ERRORS})
+def network_list(request, lab: str):
+    return [present.network(n) for n in Network.objects.filter(lab=_lab(request, lab)).prefetch_related("portgroups")]
+
+
+@vc.get("/{lab}/vcenter/network/{network}", response={200: NetworkOut, **ERRORS})
+def network_get(request, lab: str, network: str):
+    return present.network(_obj(_lab(request, lab), network, Network, "network"))
+
+
+@vc.get("/{lab}/vcenter/vm", response={200: list[VmOut], **ERRORS})
+def vm_list(request, lab: str):
+    the_lab = _lab(request, lab)
+    now, stopping = the_lab.now(), present.shutting_down(the_lab)
+    return [present.vm(v, now, stopping) for v in _vms(the_lab)]
+
+
+@vc.get("/{lab}/vcenter/vm/{vm}", response={200: VmOut, **ERRORS})
+def vm_get(request, lab: str, vm: str):
+    the_lab = _lab(request, lab)
+    v = _obj(the_lab, vm, VirtualMachine, "virtual machine")
+    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), present.shutting_down(the_lab))
+
+
+@vc.post("/{lab}/vcenter/vm", response={201: VmOut, **ERRORS}, summary="New Virtual Machine (one disk, one network adapter)")
+def vm_create(request, lab: str, spec: VmCreate):
+    the_lab = _lab(request, lab)
+    h = _ref(the_lab, spec.host, Host, "host", "host")
+    d = _ref(the_lab, spec.datastore, Datastore, "datastore", "datastore")
+    n = _ref(the_lab, spec.network, Network, "network", "network") or Network.objects.filter(
+        lab=the_lab, portgroups__host=h).first()
+    if n is None:
+        raise InvalidArgument(f"network: host {h.name} has no virtual machine network.")
+    v = services.vm_create(host=h, name=spec.name, user=request.auth, datastore=d, network=n, guest_os=spec.guest_OS,
+                           num_cpu=spec.cpu_count, memory_mb=spec.memory_size_MiB, disk_mb=spec.disk_size_MiB,
+                           provisioning=spec.disk_provisioning, workload=spec.workload)
+    return Status(201, present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), set()))
+
+
+@vc.patch("/{lab}/vcenter/vm/{vm}", response={200: VmOut, **ERRORS}, summary="Edit Settings: hardware, reservations, workload")
+def vm_patch(request, lab: str, vm: str, spec: VmPatch):
+    the_lab = _lab(request, lab)
+    v = _obj(the_lab, vm, VirtualMachine, "virtual machine")
+    sent = spec.dict(exclude_unset=True)
+    services.vm_reconfigure(
+        vm=v, user=request.auth, num_cpu=spec.cpu_count, memory_mb=spec.memory_size_MiB,
+        cpu_reservation_mhz=spec.cpu_reservation_MHz, memory_reservation_mb=spec.memory_reservation_MiB,
+        memory_overhead_override_mb=sent["memory_overhead_MiB"] if "memory_overhead_MiB" in sent else "keep",
+        workload=spec.workload,
+    )
+    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), present.shutting_down(the_lab))
+
+
+POWER = {"start": "power-on", "stop": "power-off", "reset": "reset", "shutdown": "shutdown"}
+
+
+@vc.post("/{lab}/vcenter/vm/{vm}/power", response={202: TaskRef, **ERRORS}, summary="action=start|stop|reset|shutdown")
+def vm_power_action(request, lab: str, vm: str, action: str = Query(..., pattern="^(start|stop|reset|shutdown)$")):
+    v = _obj(_lab(request, lab), vm, VirtualMachine, "virtual machine")
+    return Status(202, {"task": vm_power(vm=v, action=POWER[action], user=request.auth).moid})
+
+
+@vc.post("/{lab}/vcenter/vm/{vm}", response={202: TaskRef, **ERRORS},
+         summary="action=migrate: VMotion, Storage VMotion or cold migration")
+def vm_action(request, lab: str, vm: str, spec: MigrateSpec, action: str = Query(..., pattern="^migrate$")):
+    the_lab = _lab(request, lab)
+    v = _obj(the_lab, vm, VirtualMachine, "virtual machine")
+    host = _ref(the_lab, spec.host, Host, "host", "host")
+    datastore = _ref(the_lab, spec.datastore, Datastore, "datastore", "datastore")
+    if host is None and datastore is None:
+        raise InvalidArgument("Give a destination host, a datastore, or both.")
+    return Status(202, {"task": vm_migrate(vm=v, user=request.auth, host=host, datastore=datastore,
+                                    priority=spec.priority).moid})
+
+
+FT_ACTIONS = ("turn-on", "turn-off", "disable", "enable", "test-failover", "test-restart-secondary", "migrate-secondary")
+
+
+@vc.post("/{lab}/vcenter/vm/{vm}/fault-tolerance", response={202: TaskRef, **ERRORS},
+         summary="action=" + "|".join(FT_ACTIONS) + " (arrives with the FT work: UNSUPPORTED until then)")
+def vm_fault_tolerance(request, lab: str, vm: str,
+                       action: str = Query(..., pattern="^(" + "|".join(FT_ACTIONS) + ")$")):
+    v = _obj(_lab(request, lab), vm, VirtualMachine, "virtual machine")
+    return _error(request, "UNSUPPORTED", f"Fault Tolerance ({action}) is not simulated in this version of the lab "
+                                          f"yet; {v.name} is unchanged.")
+
+
+@vc.post("/{lab}/vcenter/vm/{vm}/fault", response={200: VmOut, **ERRORS}, summary="Inject a fault: " + ", ".join(VM_FAULTS))
+def vm_fault(request, lab: str, vm: str, action: str = Query(..., pattern="^(" + "|".join(VM_FAULTS) + ")$")):
+    the_lab = _lab(request, lab)
+    v = vm_inject_fault(vm=_obj(the_lab, vm, VirtualMachine, "virtual machine"), action=action, user=request.auth)
+    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), present.shutting_down(the_lab))
+
+
+api.add_router("/session", session)
+api.add_router("/labs", labs)
+api.add_router("/labs", vc)
