@@ -1,0 +1,66 @@
+"""/ws/labs/{lab}/events with WebsocketCommunicator: who may connect, and what arrives."""
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from operations.services.power import vm_power
+from vcenter_web.asgi import application
+
+pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+async def connect(path, headers=()):
+    communicator = WebsocketCommunicator(application, path, headers=list(headers))
+    connected, _ = await communicator.connect()
+    return communicator, connected
+
+
+@pytest.fixture
+def token(token_for, owner):
+    return token_for(owner)
+
+
+async def test_events_stream_as_json_with_the_token_header(lab, token, owner, xp01, sim):
+    from asgiref.sync import sync_to_async
+
+    socket, connected = await connect(f"/ws/labs/{lab.moid}/events", [(b"vmware-api-session-id", token.encode())])
+    assert connected
+    await sync_to_async(vm_power)(vm=xp01, action="power-on", user=owner)
+    await sync_to_async(sim.run)(2)
+    event = await socket.receive_json_from(timeout=5)
+    assert event["type"] == "VmPoweredOnEvent" and event["object"] == xp01.moid
+    assert {"seq", "time", "wall_time", "message"} <= set(event)
+    await socket.disconnect()
+
+
+async def test_a_client_resumes_after_a_sequence_number(lab, token):
+    socket, connected = await connect(f"/ws/labs/{lab.moid}/events?session={token}&after=0")
+    assert connected
+    first = await socket.receive_json_from(timeout=5)
+    assert first["seq"] == 1 and first["type"] == "LabCreatedEvent"
+    await socket.disconnect()
+
+
+@pytest.fixture
+def strangers_token(token_for, stranger):
+    return token_for(stranger)
+
+
+async def test_strangers_anonymous_and_forged_tokens_are_refused(lab, strangers_token):
+    for headers in ([], [(b"vmware-api-session-id", b"forged")],
+                    [(b"vmware-api-session-id", strangers_token.encode())]):
+        socket, connected = await connect(f"/ws/labs/{lab.moid}/events", headers)
+        assert not connected, headers
+    socket, connected = await connect("/ws/labs/lab-99999/events")
+    assert not connected
+
+
+async def test_a_browser_from_another_site_is_refused_even_with_a_token(lab, token):
+    socket, connected = await connect(f"/ws/labs/{lab.moid}/events",
+                                      [(b"origin", b"https://evil.example"), (b"vmware-api-session-id", token.encode())])
+    assert not connected
