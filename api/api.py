@@ -12,7 +12,7 @@ from inventory import services
 from inventory.hardware import PROFILES_BY_KEY, HostSpec
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from inventory.presets import lab_create
-from inventory.selectors import lab_for, labs_visible_to, object_for, with_space
+from inventory.selectors import id_number, lab_for, labs_visible_to, object_for, with_space
 from operations.faults import InvalidArgument, VimFault
 from operations.models import Event, Task
 from operations.services import clock as clock_services
@@ -82,10 +82,10 @@ def http_error(request, exc: HttpError):
 # --- helpers --------------------------------------------------------------------------------
 
 def _lab(request, lab: str) -> Lab:
-    number = lab.removeprefix("lab-")
-    if not number.isdigit() or len(number) > 18:
+    number = id_number(lab.removeprefix("lab-"))
+    if number is None:
         raise Http404(f"No lab {lab}.")
-    return lab_for(request.auth, int(number))
+    return lab_for(request.auth, number)
 
 
 def _obj(lab: Lab, moid: str, model, what: str):
@@ -151,8 +151,8 @@ def task_list(request, lab: str, limit: int = Query(100, ge=1, le=1000)):
 
 
 def _task(lab: Lab, task: str) -> Task:
-    number = task.removeprefix("task-")
-    found = Task.objects.filter(lab=lab, pk=int(number)).first() if number.isdigit() and len(number) < 19 else None
+    number = id_number(task.removeprefix("task-"))
+    found = Task.objects.filter(lab=lab, pk=number).first() if number is not None else None
     if found is None:
         raise Http404(f"No task {task} in this lab.")
     return found

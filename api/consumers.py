@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 
-from inventory.selectors import lab_for
+from inventory.selectors import id_number, lab_for
 from operations.models import Event
 
 from . import present
@@ -37,7 +37,7 @@ class LabEventsConsumer(AsyncJsonWebsocketConsumer):
             return
         self.lab_id = lab.pk
         after = query.get("after", [""])[0]
-        self.after = int(after) if after.isdigit() else lab.event_seq
+        self.after = id_number(after) if id_number(after) is not None else lab.event_seq
         await self.accept()
         self.pump = asyncio.ensure_future(self._pump())
 
@@ -46,11 +46,11 @@ class LabEventsConsumer(AsyncJsonWebsocketConsumer):
         user = user_for_token(token) if token else self.scope.get("user")
         if user is None or not user.is_authenticated:
             return None
-        number = lab.removeprefix("lab-")
-        if not number.isdigit() or len(number) > 18:
+        number = id_number(lab.removeprefix("lab-"))
+        if number is None:
             return None
         try:
-            return lab_for(user, int(number))
+            return lab_for(user, number)
         except Http404:
             return None
 

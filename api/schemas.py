@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from inventory.models.lab import SIM_EPOCH
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]  # every string the API accepts (PostgreSQL refuses NUL)
 
 
 def sim_time(seconds: float | None) -> dt.datetime | None:
@@ -22,8 +32,8 @@ class LabOut(Schema):
 
 
 class LabCreate(Schema):
-    preset: str = Field(..., description="seed-article, classroom, mixed-cpu or scale")
-    name: str = Field("", max_length=80)
+    preset: Text = Field(..., description="seed-article, classroom, mixed-cpu or scale")
+    name: Text = Field("", max_length=80)
 
 
 class DatacenterOut(Schema):
@@ -32,7 +42,7 @@ class DatacenterOut(Schema):
 
 
 class NameIn(Schema):
-    name: str = Field(..., min_length=1, max_length=80)
+    name: Text = Field(..., min_length=1, max_length=80)
 
 
 class HaRuntime(Schema):
@@ -61,11 +71,11 @@ class ClusterOut(Schema):
 
 
 class ClusterCreate(Schema):
-    name: str = Field(..., min_length=1, max_length=80)
-    datacenter: str
+    name: Text = Field(..., min_length=1, max_length=80)
+    datacenter: Text
     ha_enabled: bool = False
     drs_enabled: bool = False
-    evc_mode: str = ""
+    evc_mode: Text = ""
 
 
 class ClusterPatch(Schema):
@@ -76,11 +86,11 @@ class ClusterPatch(Schema):
     failover_level: int | None = Field(None, ge=1, le=4)
     failover_cpu_percent: int | None = Field(None, ge=0, le=100)
     failover_memory_percent: int | None = Field(None, ge=0, le=100)
-    evc_mode: str | None = None
+    evc_mode: Text | None = None
 
 
 class ClusterHostIn(Schema):
-    host: str
+    host: Text
 
 
 class HostOut(Schema):
@@ -106,24 +116,24 @@ class HostOut(Schema):
 
 
 class HostCreate(Schema):
-    name: str = Field(..., min_length=1, max_length=80)
-    datacenter: str | None = Field(None, description="Defaults to the cluster's datacenter")
-    cluster: str | None = None
-    profile: str | None = Field(None, description="A hardware profile key, e.g. r805-2435-32")
-    vendor: str | None = None
-    model: str | None = None
+    name: Text = Field(..., min_length=1, max_length=80)
+    datacenter: Text | None = Field(None, description="Defaults to the cluster's datacenter")
+    cluster: Text | None = None
+    profile: Text | None = Field(None, description="A hardware profile key, e.g. r805-2435-32")
+    vendor: Text | None = None
+    model: Text | None = None
     cpu_vendor: Literal["intel", "amd"] | None = None
-    cpu_model: str | None = None
+    cpu_model: Text | None = None
     cpu_family: int | None = Field(None, ge=1, le=255)
     cpu_model_number: int | None = Field(None, ge=0, le=255)
-    evc_max: str | None = None
+    evc_max: Text | None = None
     sockets: int | None = Field(None, ge=1, le=8)
     cores_per_socket: int | None = Field(None, ge=1, le=12)
     cpu_mhz: int | None = Field(None, ge=500, le=5000)
     memory_mb: int | None = Field(None, ge=1024, le=1024 * 1024)
     nic_gbps: Literal[1, 10] | None = None
-    esx_version: str = "4.0.0"
-    management_ip: str = ""
+    esx_version: Text = "4.0.0"
+    management_ip: Text = ""
     shared_storage: bool = True
     vmotion: bool = True
 
@@ -182,11 +192,11 @@ class VmOut(Schema):
 
 
 class VmCreate(Schema):
-    name: str = Field(..., min_length=1, max_length=80)
-    host: str
-    datastore: str
-    network: str | None = Field(None, description="Defaults to the host's first VM network")
-    guest_OS: str = "windows7Server64Guest"
+    name: Text = Field(..., min_length=1, max_length=80)
+    host: Text
+    datastore: Text
+    network: Text | None = Field(None, description="Defaults to the host's first VM network")
+    guest_OS: Text = "windows7Server64Guest"
     cpu_count: int = Field(1, ge=1, le=8)
     memory_size_MiB: int = Field(1024, ge=4, le=255 * 1024, multiple_of=4)
     disk_size_MiB: int = Field(16 * 1024, ge=1, le=2 * 1024 * 1024 - 1)
@@ -204,8 +214,8 @@ class VmPatch(Schema):
 
 
 class MigrateSpec(Schema):
-    host: str | None = None
-    datastore: str | None = None
+    host: Text | None = None
+    datastore: Text | None = None
     priority: Literal["high", "low"] = "high"
 
 

@@ -41,13 +41,20 @@ def lab_for(user, lab_id: int) -> Lab:
     return lab
 
 
+def id_number(text: str) -> int | None:
+    """The number in an id ("42" of vm-42): ASCII digits only (str.isdigit also takes "²"), and
+    small enough for a database key."""
+    text = str(text or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def object_for(lab: Lab, moid: str):
     """The inventory object with this managed object id in this lab, or 404."""
     for prefix, model in MOID_MODELS.items():
         if moid.startswith(prefix):
-            number = moid[len(prefix):]
-            if number.isdigit() and len(number) < 19:
-                obj = model.objects.filter(lab=lab, pk=int(number)).first()
+            number = id_number(moid[len(prefix):])
+            if number is not None:
+                obj = model.objects.filter(lab=lab, pk=number).first()
                 if obj is not None:
                     return obj
             break

@@ -4,7 +4,7 @@ import logging
 import threading
 import time
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 
 from inventory.models import Lab
@@ -178,7 +178,10 @@ class Runner:
     def run_forever(self, wakeup: threading.Event, tick: float = TICK_S) -> None:
         """The standalone loop (simworker, browser tests): step, then wait for a tick or for a
         service in this process to wake it."""
-        while not self.stop.is_set():
-            self.step_safely()
-            wakeup.wait(tick)
-            wakeup.clear()
+        try:
+            while not self.stop.is_set():
+                self.step_safely()
+                wakeup.wait(tick)
+                wakeup.clear()
+        finally:
+            connections.close_all()  # this thread's connection: the database may be dropped next

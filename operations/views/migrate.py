@@ -9,7 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from inventory.choices import VmPowerState
 from inventory.models import Datastore, Host
-from inventory.selectors import with_space
+from inventory.selectors import id_number, with_space
 from inventory.templatetags.vsphere import object_url
 from inventory.views.pages import lab_frame
 from operations.checks import Problem
@@ -47,7 +47,8 @@ def _steps(mtype: str, live: bool) -> list[str]:
 
 
 def _pick(queryset, value):
-    return queryset.filter(pk=value).first() if str(value or "").isdigit() else None
+    number = id_number(value)
+    return queryset.filter(pk=number).first() if number is not None else None
 
 
 def _worst(problems: list[Problem]) -> str:

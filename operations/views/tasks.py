@@ -21,7 +21,7 @@ def recent_tasks(request, lab_id: int):
     response = render(request, "operations/recent_tasks.html", {
         "lab": lab, "recent_tasks": selectors.recent_tasks(lab), "latest_done": latest})
     seen = request.GET.get("seen", "")
-    if seen.isdigit() and int(seen) != latest:
+    if selectors.id_number(seen) is not None and selectors.id_number(seen) != latest:
         response["HX-Trigger"] = "inventory-changed"
     return response
 

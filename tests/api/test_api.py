@@ -289,3 +289,11 @@ def test_the_openapi_schema_and_the_docs_page_are_served_without_a_cdn(client, o
     client.force_login(owner)
     docs = client.get("/api/docs").content.decode()
     assert "swagger" in docs.lower() and "cdn" not in docs.lower()
+
+
+def test_what_schemathesis_found_nul_characters_and_unicode_digits_are_refused_cleanly(api, lab, web01):
+    """PostgreSQL refuses NUL in text (a 500 before); "²" passed str.isdigit and broke int()."""
+    response = api.post(vc(lab, "/datacenter"), {"name": "DC\x00"})
+    assert response.status_code == 400 and "NUL" in errors_of(response)[1][0]
+    assert api.get("/labs/lab-\u00b2/clock").status_code == 404
+    assert api.get(vc(lab, "/vm/vm-\u00b2")).status_code == 404
