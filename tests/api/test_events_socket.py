@@ -64,3 +64,17 @@ async def test_a_browser_from_another_site_is_refused_even_with_a_token(lab, tok
     socket, connected = await connect(f"/ws/labs/{lab.moid}/events",
                                       [(b"origin", b"https://evil.example"), (b"vmware-api-session-id", token.encode())])
     assert not connected
+
+
+@pytest.fixture
+def session_cookie(client, owner):
+    client.force_login(owner)
+    return client.cookies["sessionid"].value
+
+
+async def test_a_logged_in_browser_connects_with_its_session_cookie(lab, session_cookie):
+    socket, connected = await connect(f"/ws/labs/{lab.moid}/events?after=0", [
+        (b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={session_cookie}".encode())])
+    assert connected
+    assert (await socket.receive_json_from(timeout=5))["seq"] == 1
+    await socket.disconnect()
