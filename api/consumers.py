@@ -2,14 +2,14 @@
 
 It accepts the browser session or an API session token (header `vmware-api-session-id`, or query
 parameter `session` for clients that cannot set headers), and only for users who may see the
-lab. Events are read from the database after the last sequence number sent (or after the one
-given as `after`), so a client that reconnects with `after` misses nothing. The Live issue feeds
-it from the lab's channel group instead of polling.
+lab. It first sends the events after `after` (or none: only new ones) from the database, then
+what the lab's runner publishes, through this process's hub (operations/live/hub.py): no query
+per socket per event. A batch that skips numbers makes it read the missing events first, so a
+client that reconnects with `after` misses nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -18,12 +18,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 
 from inventory.selectors import id_number, lab_for
+from operations.live.hub import hub
 from operations.models import Event
 
 from . import present
 from .auth import HEADER, user_for_token
 
-POLL_S = 0.25
 BATCH = 200
 
 
@@ -38,8 +38,9 @@ class LabEventsConsumer(AsyncJsonWebsocketConsumer):
         self.lab_id = lab.pk
         after = query.get("after", [""])[0]
         self.after = id_number(after) if id_number(after) is not None else lab.event_seq
+        await hub().subscribe(self.lab_id, self)
         await self.accept()
-        self.pump = asyncio.ensure_future(self._pump())
+        await self._catch_up()
 
     @database_sync_to_async
     def _lab(self, token: str, lab: str):
@@ -58,19 +59,28 @@ class LabEventsConsumer(AsyncJsonWebsocketConsumer):
     def _events_after(self, seq: int) -> list[dict]:
         return [present.event(e) for e in Event.objects.filter(lab_id=self.lab_id, seq__gt=seq).order_by("seq")[:BATCH]]
 
-    async def _pump(self):
+    async def _catch_up(self, until: int | None = None):
         while True:
             events = await self._events_after(self.after)
             for event in events:
+                if until is not None and event["seq"] > until:
+                    return
                 await self.send_json(event)
                 self.after = event["seq"]
             if len(events) < BATCH:
-                await asyncio.sleep(POLL_S)
+                return
+
+    async def deliver(self, message: dict) -> None:
+        if message["prev"] > self.after:  # we missed some: read them first
+            await self._catch_up(until=message["prev"])
+        for event in message["events"]:
+            if event["seq"] > self.after:
+                await self.send_json(event)
+                self.after = event["seq"]
 
     async def disconnect(self, code):
-        pump = getattr(self, "pump", None)
-        if pump is not None:
-            pump.cancel()
+        if getattr(self, "lab_id", None) is not None:
+            await hub().unsubscribe(self.lab_id, self)
 
     async def receive_json(self, content, **kwargs):
         pass  # the stream is one-way

@@ -212,3 +212,23 @@ def datastores_in(lab, obj, kind):
         "host": lambda: datastores.filter(hosts=obj),
     }
     return scope[kind]()
+
+
+def vm_live(lab: Lab, vm: VirtualMachine, now: float | None = None) -> dict:
+    """What the VM's live Summary box shows (inventory/partials/vm_live.html): the page's first
+    render and every push use this."""
+    from operations.engine.power import guest_state
+    from operations.services.tasks import active_task
+
+    now = lab.now() if now is None else now
+    uptime = None if vm.powered_on_at is None else now - vm.powered_on_at
+    return {
+        "vm": vm, "host": vm.host, "uptime": uptime, "active_task": active_task(vm.moid, lab.pk),
+        "guest": guest_state(vm.guest_os, uptime, hung=vm.guest_hung_at is not None),
+    }
+
+
+def host_live(host: Host) -> dict:
+    """What the host's live Summary box shows (inventory/partials/host_live.html)."""
+    return {"host": host, "vms_count": host.vms.count(),
+            "vms_on": host.vms.filter(power_state=VmPowerState.POWERED_ON).count()}

@@ -8,4 +8,5 @@ urlpatterns = [
     path("labs/<int:lab_id>/clock/", clock.clock, name="clock"),
     path("labs/<int:lab_id>/<str:moid>/console/", console.console, name="console"),
     path("labs/<int:lab_id>/<str:moid>/console/screen/", console.screen, name="console-screen"),
+    path("labs/<int:lab_id>/<str:moid>/performance/charts/", console.performance_charts, name="performance-charts"),
 ]

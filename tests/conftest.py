@@ -51,17 +51,24 @@ class Sim:
     def __init__(self, lab: Lab):
         self.lab = lab
         self.runner = Runner()
+        self.batches: list = []  # everything the runner had to publish, for the live tests
 
     def run(self, seconds: float = 0.0, step: float | None = None) -> None:
         """Advance the (paused) clock by `seconds`, in steps of `step` if given, and let the
         runner play everything due."""
         steps = [seconds] if not step else [step] * int(seconds // step) + ([seconds % step] if seconds % step else [])
         self.runner.step()
+        self.batches.extend(self.runner.batches)
         for dt in steps:
             lab = Lab.objects.get(pk=self.lab.pk)
             Lab.objects.filter(pk=lab.pk).update(sim_seconds=lab.sim_seconds + dt)
             self.runner.step()
+            self.batches.extend(self.runner.batches)
         self.lab.refresh_from_db()
+
+    def take_batches(self) -> list:
+        batches, self.batches = self.batches, []
+        return batches
 
     @property
     def now(self) -> float:

@@ -30,6 +30,12 @@ class Lab(models.Model):
     seed = models.IntegerField(default=1)
     # How far the runner has played this lab's events (simulated seconds): "advance" waits for it.
     sim_processed = models.FloatField(default=0.0)
+    # Live updates: the last event sequence number pushed to browsers, and the runner that holds
+    # the lab (simulates and publishes it) until lease_until (wall time); a dead runner's lease
+    # expires and another takes the lab over.
+    published_seq = models.BigIntegerField(default=0)
+    runner_id = models.CharField(max_length=80, blank=True)
+    lease_until = models.FloatField(default=0.0)
     # Last event sequence number handed out: events are numbered 1, 2, 3... per lab.
     event_seq = models.BigIntegerField(default=0)
 

@@ -150,3 +150,19 @@ GUEST_STAGES = {
 @register.filter
 def guest_stage(stage: str) -> str:
     return GUEST_STAGES.get(stage, stage)
+
+
+@register.filter
+def half(value):
+    return float(value) / 2
+
+
+@register.filter
+def simclock(seconds) -> str:
+    """Simulated time of day, HH:MM:SS."""
+    return simtime(seconds)[-8:]
+
+
+@register.filter
+def chart_path(chart, series) -> str:
+    return chart.path(series)

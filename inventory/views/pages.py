@@ -14,24 +14,22 @@ from inventory.models import Datastore, Host
 from inventory.presets import PRESETS
 from inventory.selectors import (
     datastores_in, hosts_in, hosts_with_counts, inventory_tree, lab_counts, lab_for, labs_visible_to, object_for,
-    latest_done_task, recent_tasks, total_usage, usage_by_host, vms_in, with_space,
+    host_live, latest_done_task, recent_tasks, total_usage, vm_live, usage_by_host, vms_in, with_space,
 )
-from operations.engine.power import guest_state
 from operations.models import Event, Task
-from operations.services.tasks import active_task
 
 PAGE_SIZE = 200
 
 TAB_LABELS = {
     "summary": "Summary", "vms": "Virtual Machines", "hosts": "Hosts", "datastores": "Datastores",
-    "configuration": "Configuration", "tasks": "Tasks & Events",
+    "configuration": "Configuration", "tasks": "Tasks & Events", "performance": "Performance", "maps": "Maps",
 }
 TABS = {
-    "root": ["summary", "vms", "hosts", "datastores", "tasks"],
-    "datacenter": ["summary", "vms", "hosts", "datastores", "tasks"],
-    "cluster": ["summary", "vms", "hosts", "tasks"],
-    "host": ["summary", "vms", "configuration", "tasks"],
-    "vm": ["summary", "tasks"],
+    "root": ["summary", "vms", "hosts", "datastores", "tasks", "maps"],
+    "datacenter": ["summary", "vms", "hosts", "datastores", "tasks", "maps"],
+    "cluster": ["summary", "vms", "hosts", "tasks", "maps"],
+    "host": ["summary", "vms", "performance", "configuration", "tasks", "maps"],
+    "vm": ["summary", "performance", "tasks", "maps"],
     "datastore": ["summary", "vms", "hosts", "tasks"],
     "network": ["summary", "vms", "hosts", "tasks"],
 }
@@ -116,16 +114,12 @@ def summary_data(request, lab, obj, kind) -> dict:
             "datastores": with_space(obj.datastores.all()),
             "vmknics": obj.vmknics.select_related("portgroup", "portgroup__vswitch"),
             "networks": obj.portgroups.filter(network__isnull=False).select_related("network"),
-            "vms_count": obj.vms.count(), "vms_on": obj.vms.filter(power_state=VmPowerState.POWERED_ON).count(),
+            **host_live(obj),
         }
     if kind == "vm":
         return {
             "disks": obj.disks.select_related("datastore"), "nics": obj.nics.select_related("network"),
-            "snapshots": obj.snapshots.all(), "host": obj.host,
-            "uptime": None if obj.powered_on_at is None else lab.now() - obj.powered_on_at,
-            "guest": guest_state(obj.guest_os, None if obj.powered_on_at is None else lab.now() - obj.powered_on_at,
-                                 hung=obj.guest_hung_at is not None),
-            "active_task": active_task(obj.moid, lab.pk),
+            "snapshots": obj.snapshots.all(), **vm_live(lab, obj),
         }
     if kind == "datastore":
         return {"ds": with_space(Datastore.objects.filter(pk=obj.pk)).get(), "hosts": obj.hosts.all(),
@@ -161,7 +155,24 @@ def tasks_data(request, lab, obj, kind) -> dict:
     return {"tasks": tasks[:100], "events": events[:100]}
 
 
+def maps_data(request, lab, obj, kind) -> dict:
+    from operations.live.fragments import map_context
+    from operations.maps import vmotion_resources
+
+    context = map_context(lab)
+    if kind == "vm":
+        context["reach"] = vmotion_resources(obj)
+    return context
+
+
+def performance_data(request, lab, obj, kind) -> dict:
+    from operations.perf import host_charts, vm_charts
+
+    charts = host_charts(lab, obj) if kind == "host" else vm_charts(lab, obj)
+    return {"charts": charts}
+
+
 TAB_DATA = {
     "summary": summary_data, "vms": vms_data, "hosts": hosts_data, "datastores": datastores_data,
-    "configuration": configuration_data, "tasks": tasks_data,
+    "configuration": configuration_data, "tasks": tasks_data, "maps": maps_data, "performance": performance_data,
 }

@@ -10,7 +10,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+import logging
+
+from operations.live import publisher
+
 from .runner import TICK_S, Runner
+
+log = logging.getLogger(__name__)
 
 _wakeup = threading.Event()
 _wake_loop: Callable[[], None] | None = None
@@ -29,9 +35,10 @@ def run_in_thread(runner: Runner) -> threading.Thread:
     return thread
 
 
-async def run_embedded(runner: Runner) -> None:
-    """The runner as a task of the web server's event loop; database work runs on one
-    dedicated thread, so the loop never blocks and the runner keeps one connection."""
+async def run_embedded(runner: Runner, tick: float = TICK_S) -> None:
+    """The runner as a task of an event loop (the web server's, or simworker's own): database
+    work and rendering run on one dedicated thread, so the loop never blocks and the runner keeps
+    one connection; the batches are published from the loop, where the channel layer lives."""
     global _wake_loop
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
@@ -39,9 +46,13 @@ async def run_embedded(runner: Runner) -> None:
     executor = ThreadPoolExecutor(1, thread_name_prefix="sim-runner")
     try:
         while not runner.stop.is_set():
-            await loop.run_in_executor(executor, runner.step_safely)
+            batches = await loop.run_in_executor(executor, runner.step_safely)
             try:
-                await asyncio.wait_for(woken.wait(), TICK_S)
+                await publisher.publish(batches)
+            except Exception:  # the channel layer is down: the pages resync when it is back
+                log.exception("publishing failed")
+            try:
+                await asyncio.wait_for(woken.wait(), tick)
             except TimeoutError:
                 pass
             woken.clear()

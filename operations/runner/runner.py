@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 
 from django.db import close_old_connections, connections, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from inventory.models import Lab
@@ -12,12 +16,14 @@ from operations.engine.lab import LabSim
 from operations.engine.timeline import CANCELED, Plan
 from operations.faults import VimFault
 from operations.kinds import kind
+from operations.live import publisher
 from operations.models import Task, TaskState
 
 log = logging.getLogger(__name__)
 
 ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
 TICK_S = 0.25  # wall seconds between two steps: progress reaches the database 4 times a second
+LEASE_S = float(os.environ.get("SIM_LEASE_S", "5"))  # a dead runner's labs are taken over after this
 GENERAL_ERROR = "A general system error occurred: {}"
 
 
@@ -33,10 +39,10 @@ class LabOps:
         return self.sim.now
 
     def waiting(self, task_id: int, phase: str) -> None:
-        self.runner.pending[task_id] = (0, phase, True)
+        self.runner.pending[task_id] = (self.lab_id, 0, phase, True)
 
     def progress(self, task_id: int, progress: int, phase: str, cancelable: bool) -> None:
-        self.runner.pending[task_id] = (progress, phase, cancelable)
+        self.runner.pending[task_id] = (self.lab_id, progress, phase, cancelable)
 
     def begin(self, task_id: int, sharing: int) -> tuple[Plan, float] | str:
         try:
@@ -100,15 +106,27 @@ class Runner:
     def __init__(self):
         self.labs: dict[int, LabSim] = {}
         self.started: set[int] = set()  # tasks handed to a LabSim
-        self.pending: dict[int, tuple[int, str, bool]] = {}  # progress to write at the end of the step
+        self.pending: dict[int, tuple[int, int, str, bool]] = {}  # progress to write at the end of the step
         self.stop = threading.Event()
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.batches: list[tuple[int, dict]] = []  # what the last step has to publish
+
+    def _claim(self, wall: float) -> set[int]:
+        """Hold (or keep holding) every lab that has work, unless another live runner holds it:
+        timed tasks to run, or events to publish. Returns the labs this runner holds."""
+        active = Task.objects.filter(state__in=ACTIVE).exclude(kind="").values("lab_id")
+        Lab.objects.filter(Q(lease_until__lt=wall) | Q(runner_id=self.id)).filter(
+            Q(pk__in=active) | Q(event_seq__gt=F("published_seq"))
+        ).update(runner_id=self.id, lease_until=wall + LEASE_S)
+        return set(Lab.objects.filter(runner_id=self.id, lease_until__gte=wall).values_list("pk", flat=True))
 
     def step(self, wall: float | None = None) -> int:
         """One pass: pick up new tasks and cancels, run each lab's events up to now, write the
         progress. Returns how many timed tasks are active."""
         wall = time.time() if wall is None else wall
+        owned = self._claim(wall)
         rows = list(
-            Task.objects.filter(state__in=ACTIVE).exclude(kind="").order_by("pk")
+            Task.objects.filter(state__in=ACTIVE, lab_id__in=owned).exclude(kind="").order_by("pk")
             .values("pk", "lab_id", "kind", "queued_sim", "started_sim", "cancel_requested")
         )
         self.started &= {r["pk"] for r in rows}
@@ -140,7 +158,8 @@ class Runner:
                     log.exception("lab %s: simulation step failed", lab_id)
             if lab_id not in clocks or not sim.busy:
                 del self.labs[lab_id]  # nothing left to simulate: the clock anchor keeps the time
-        self._flush(processed)
+        moving = self._flush(processed)
+        self.batches = publisher.collect(owned, moving)
         return len(rows)
 
     def _start(self, sim: LabSim, row: dict) -> None:
@@ -156,32 +175,44 @@ class Runner:
         at = row["started_sim"] if resuming else row["queued_sim"]
         sim.sim.call_at(at, lambda: sim.start(task_id, needs, resuming))
 
-    def _flush(self, processed: dict[int, float]) -> None:
-        """Write the step's progress reports, and how far each lab's events have been played."""
+    def _flush(self, processed: dict[int, float]) -> dict[int, set[int]]:
+        """Write the step's progress reports, and how far each lab's events have been played.
+        Returns the tasks that moved, by lab."""
+        moving: dict[int, set[int]] = {}
         if not self.pending and not processed:
-            return
+            return moving
         pending, self.pending = self.pending, {}
         with transaction.atomic():
-            for task_id, (progress, phase, cancelable) in pending.items():
+            for task_id, (lab_id, progress, phase, cancelable) in pending.items():
                 Task.objects.filter(pk=task_id, state__in=ACTIVE).update(
                     progress=progress, phase=phase[:200], cancelable=cancelable)
+                moving.setdefault(lab_id, set()).add(task_id)
             for lab_id, until in processed.items():
                 Lab.objects.filter(pk=lab_id).update(sim_processed=until)
+        return moving
 
-    def step_safely(self) -> None:
+    def step_safely(self) -> list[tuple[int, dict]]:
+        """One step that never raises; returns the batches to publish."""
         close_old_connections()
+        self.batches = []
         try:
             self.step()
         except Exception:  # the database was busy or gone: try again next tick
             log.exception("runner step failed; retrying")
+        return self.batches
 
     def run_forever(self, wakeup: threading.Event, tick: float = TICK_S) -> None:
-        """The standalone loop (simworker, browser tests): step, then wait for a tick or for a
-        service in this process to wake it."""
+        """The loop without a web server (tests' runner thread): step, publish on this thread's
+        own event loop, then wait for a tick or for a service in this process to wake it."""
+        import asyncio
+
+        loop = asyncio.new_event_loop()
         try:
             while not self.stop.is_set():
                 self.step_safely()
+                loop.run_until_complete(publisher.publish(self.batches))
                 wakeup.wait(tick)
                 wakeup.clear()
         finally:
+            loop.close()
             connections.close_all()  # this thread's connection: the database may be dropped next

@@ -71,19 +71,66 @@
     dragged = null;
   });
 
-  // A timed task completed (Recent Tasks says so): reload the tree and the pane, so the VM
-  // shows under its new host. The Live issue replaces this with pushed fragments.
-  document.body.addEventListener("inventory-changed", function () {
+  // Re-fetch what the page holds (tree, pane, Recent Tasks) from the server: after a gap in the
+  // live sequence numbers, after a reconnect, or when Recent Tasks says a task completed.
+  function resync() {
     fetch(window.location.href, { headers: { "HX-Request": "true", "HX-Boosted": "true" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) { return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
-        ["nav.tree", "#pane"].forEach(function (sel) {
+        ["#tree-body", "#pane", "#recent-tasks-body"].forEach(function (sel) {
           var fresh = doc.querySelector(sel), here = document.querySelector(sel);
           if (fresh && here) { here.innerHTML = fresh.innerHTML; htmx.process(here); }
         });
+        var seq = doc.getElementById("live-seq"), mine = document.getElementById("live-seq");
+        if (seq && mine && +seq.dataset.seq > +mine.dataset.seq) { mine.dataset.seq = seq.dataset.seq; }
+        markSelected();
       });
+  }
+  document.body.addEventListener("inventory-changed", resync);
+
+  // The pushed tree does not know which object this page shows: mark it again.
+  function markSelected() {
+    var pane = document.getElementById("pane");
+    if (!pane) { return; }
+    document.querySelectorAll("#tree-body .node.sel").forEach(function (n) { n.classList.remove("sel"); });
+    var node = document.querySelector('#tree-body .node[data-moid="' + pane.dataset.moid + '"]');
+    if (node) { node.classList.add("sel"); }
+  }
+
+  // Live messages carry the lab's event sequence numbers: a batch that starts after the last one
+  // this page has seen means some were missed, and the page resyncs.
+  var lastSeq = null;
+  document.addEventListener("htmx:wsBeforeMessage", function (e) {
+    var m = /id="live-seq" data-seq="(\d+)" data-prev="(\d+)"/.exec(e.detail.message || "");
+    var el = document.getElementById("live-seq");
+    if (!m || !el) { return; }
+    lastSeq = Math.max(+el.dataset.seq, lastSeq || 0);
+    if (+m[2] > lastSeq) { resync(); }
+  });
+  document.addEventListener("htmx:wsAfterMessage", function (e) {
+    var el = document.getElementById("live-seq");
+    if (el && lastSeq !== null && +el.dataset.seq < lastSeq) { el.dataset.seq = String(lastSeq); }
+    markSelected();
+  });
+  var everOpen = false, reconnectTimer = null;
+  document.addEventListener("htmx:wsOpen", function () {
+    var banner = document.getElementById("live-banner");
+    if (banner) { banner.hidden = true; }
+    document.body.classList.add("live");
+    if (everOpen) { resync(); }  // what happened while we were away
+    everOpen = true;
+  });
+  document.addEventListener("htmx:wsClose", function (e) {
+    var banner = document.getElementById("live-banner");
+    if (banner) { banner.hidden = false; }
+    document.body.classList.remove("live");
+    // the extension retries by itself after an abnormal close; after a clean one, we do
+    var code = e.detail.event && e.detail.event.code;
+    if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && e.detail.socketWrapper && !reconnectTimer) {
+      reconnectTimer = setTimeout(function () { reconnectTimer = null; e.detail.socketWrapper.reconnect(); }, 2000);
+    }
   });
 
   // The lab clock ticks in the page from its anchor; the server sends the anchor, not ticks.

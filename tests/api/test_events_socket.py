@@ -3,6 +3,7 @@
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from operations.live.publisher import publish
 from operations.services.power import vm_power
 from vcenter_web.asgi import application
 
@@ -32,7 +33,10 @@ async def test_events_stream_as_json_with_the_token_header(lab, token, owner, xp
     assert connected
     await sync_to_async(vm_power)(vm=xp01, action="power-on", user=owner)
     await sync_to_async(sim.run)(2)
+    await publish(sim.take_batches())  # what the lab's runner does after its step
     event = await socket.receive_json_from(timeout=5)
+    while event["type"] != "VmPoweredOnEvent":  # the lab's creation was not published before
+        event = await socket.receive_json_from(timeout=5)
     assert event["type"] == "VmPoweredOnEvent" and event["object"] == xp01.moid
     assert {"seq", "time", "wall_time", "message"} <= set(event)
     await socket.disconnect()
@@ -77,4 +81,26 @@ async def test_a_logged_in_browser_connects_with_its_session_cookie(lab, session
         (b"origin", b"http://127.0.0.1"), (b"cookie", f"sessionid={session_cookie}".encode())])
     assert connected
     assert (await socket.receive_json_from(timeout=5))["seq"] == 1
+    await socket.disconnect()
+
+
+async def test_a_gap_in_the_published_batches_is_filled_from_the_database(lab, token, owner, xp01, sim):
+    """The JSON stream never skips a number: a batch that starts later makes it read the rest."""
+    from asgiref.sync import sync_to_async
+
+    from operations.live.publisher import publish
+
+    socket, connected = await connect(f"/ws/labs/{lab.moid}/events", [(b"vmware-api-session-id", token.encode())])
+    assert connected
+    await sync_to_async(vm_power)(vm=xp01, action="power-on", user=owner)
+    await sync_to_async(sim.run)(2)
+    await sync_to_async(vm_power)(vm=xp01, action="power-off", user=owner)
+    await sync_to_async(sim.run)(2)
+    batches = sim.take_batches()
+    await publish(batches[-1:])  # only the last batch arrives: the earlier events come from the database
+    seqs = []
+    while not await socket.receive_nothing(timeout=0.3):
+        seqs.append((await socket.receive_json_from())["seq"])
+    assert len(batches[-1][1]["events"]) == 1  # the power-off alone
+    assert len(seqs) == 2 and seqs[1] == seqs[0] + 1  # the power-on came from the database, in order
     await socket.disconnect()

@@ -1,5 +1,4 @@
 import signal
-import threading
 
 from django.core.management.base import BaseCommand
 
@@ -17,10 +16,15 @@ class Command(BaseCommand):
         parser.add_argument("--tick", type=float, default=TICK_S, help="Wall seconds between two steps")
 
     def handle(self, *args, tick, **options):
+        import asyncio
+
+        from operations.runner import hosting
+
         runner = Runner()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: runner.stop.set())
-        self.stdout.write(f"simworker: simulating every lab with timed tasks, a step every {tick:g} s", ending="\n")
+        self.stdout.write(f"simworker {runner.id}: simulating and publishing the labs it holds, a step every {tick:g} s",
+                          ending="\n")
         self.stdout.flush()
-        runner.run_forever(threading.Event(), tick=tick)
+        asyncio.run(hosting.run_embedded(runner, tick=tick))
         self.stdout.write("simworker: stopped")

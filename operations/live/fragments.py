@@ -1,0 +1,56 @@
+"""One batch of a lab's changes as the HTML fragments the pages hold, by element id, from the
+same partial templates the pages render first (so the first load and a push cannot differ)."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+
+from inventory.models import Host, Lab, VirtualMachine
+from inventory.selectors import TREE_INLINE_VM_LIMIT, host_live, inventory_tree, recent_tasks, vm_live
+from operations.models import Event, Task
+
+# events that change nothing a picture shows (the Recent Tasks panel is always pushed)
+QUIET_EVENTS = {"ClockChangedEvent", "LabCreatedEvent"}
+
+
+def _ids(moids, prefix: str) -> set[int]:
+    return {int(m[len(prefix):]) for m in moids if m and m.startswith(prefix) and m[len(prefix):].isdigit()}
+
+
+def render_batch(lab: Lab, events: list[Event], prev_seq: int, seq: int, busy_tasks: list[Task]) -> str:
+    """`events`: the batch's new events (seq prev_seq+1 .. seq); `busy_tasks`: tasks whose progress
+    moved. Returns the message: the sequence marker first, then each fragment."""
+    now = lab.now()
+    parts = [format_html('<span id="live-seq" data-seq="{}" data-prev="{}" hidden></span>', seq, prev_seq)]
+    parts.append(render_to_string("operations/partials/recent_tasks_body.html",
+                                  {"lab": lab, "tasks": recent_tasks(lab), "pushed": True}))
+    changed = [e for e in events if e.type not in QUIET_EVENTS]
+    vm_ids = _ids([e.object_moid for e in changed] + [t.object_moid for t in busy_tasks], "vm-")
+    host_ids = _ids([e.host_moid for e in changed] + [e.object_moid for e in changed], "host-")
+    for task in [*busy_tasks, *Task.objects.filter(pk__in={e.task_id for e in changed if e.task_id})]:
+        host_ids |= {p for p in (task.params.get("src"), task.params.get("host")) if isinstance(p, int)}
+    vms = list(VirtualMachine.objects.filter(lab=lab, pk__in=vm_ids).select_related("host"))
+    host_ids |= {vm.host_id for vm in vms}
+    for vm in vms:
+        parts.append(render_to_string("inventory/partials/vm_live.html", vm_live(lab, vm, now)))
+    for host in Host.objects.filter(lab=lab, pk__in=host_ids).select_related("cluster"):
+        parts.append(render_to_string("inventory/partials/host_live.html", host_live(host)))
+    if changed:
+        tree, vms_inline = inventory_tree(lab)
+        if vms_inline:
+            parts.append(format_html('<div id="tree-body">{}</div>', render_to_string(
+                "inventory/partials/tree.html", {"lab": lab, "tree": tree, "vms_inline": vms_inline, "moid": None})))
+        parts.append(render_to_string("operations/partials/map.html", map_context(lab)))
+        parts.append(format_html('<tbody id="lab-event-rows" hx-swap-oob="afterbegin">{}</tbody>', render_to_string(
+            "operations/partials/event_rows.html", {"events": sorted(events, key=lambda e: -e.seq)})))
+    return "\n".join(parts)
+
+
+def map_context(lab: Lab) -> dict:
+    from operations.maps import lab_map
+
+    return {"lab": lab, "map": lab_map(lab)}
+
+
+__all__ = ["render_batch", "map_context", "TREE_INLINE_VM_LIMIT"]

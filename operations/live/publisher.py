@@ -1,0 +1,50 @@
+"""The runner that holds a lab publishes it: each step, for every held lab with new events or
+moving tasks, one batch (fragments rendered once, events as JSON) goes to the lab's group."""
+
+from __future__ import annotations
+
+import json
+
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F, Q
+
+from inventory.models import Lab
+from operations.models import Event, Task
+
+from . import group_for
+from .fragments import render_batch
+
+MAX_EVENTS = 500  # per batch; a longer backlog goes out over the next steps
+
+
+def event_json(event: Event) -> dict:
+    from api.present import event as present_event
+
+    return json.loads(json.dumps(present_event(event), cls=DjangoJSONEncoder))
+
+
+def collect(owned: set[int], moving: dict[int, set[int]]) -> list[tuple[int, dict]]:
+    """Batches for the labs in `owned` that have unpublished events, or tasks in `moving`
+    (lab -> task ids whose progress changed). Each lab's published_seq moves forward with a
+    conditional update, so a batch is published once even if two runners raced for the lab."""
+    batches = []
+    labs = Lab.objects.filter(pk__in=owned).filter(Q(event_seq__gt=F("published_seq")) | Q(pk__in=list(moving)))
+    for lab in labs:
+        prev = lab.published_seq
+        events = list(Event.objects.filter(lab=lab, seq__gt=prev).order_by("seq")[:MAX_EVENTS])
+        seq = events[-1].seq if events else prev
+        if seq != prev and not Lab.objects.filter(pk=lab.pk, published_seq=prev).update(published_seq=seq):
+            continue
+        busy = list(Task.objects.filter(pk__in=moving.get(lab.pk, ())))
+        batches.append((lab.pk, {
+            "type": "lab.batch", "lab": lab.pk, "prev": prev, "seq": seq,
+            "html": render_batch(lab, events, prev, seq, busy), "events": [event_json(e) for e in events],
+        }))
+    return batches
+
+
+async def publish(batches: list[tuple[int, dict]]) -> None:
+    layer = get_channel_layer()
+    for lab_id, message in batches:
+        await layer.group_send(group_for(lab_id), message)
