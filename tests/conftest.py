@@ -108,3 +108,13 @@ def xp01(lab):
 def owner_client(client, owner):
     client.force_login(owner)
     return client
+
+
+def test_database_url() -> str:
+    """The test database as a DATABASE_URL, for the processes tests start (serve, simworker)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"

@@ -9,26 +9,19 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from inventory import services
 from inventory.models import Host, Lab, VirtualMachine
 from operations.models import Task
 from operations.services.migrate import vm_migrate
+from tests.conftest import test_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def database_url() -> str:
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 def start_worker() -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "manage.py", "simworker", "--tick", "0.05"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

@@ -142,3 +142,14 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Errors of the runner and the live updates go to stderr (a failing step is logged and retried).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "operations": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+        "api": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    },
+}

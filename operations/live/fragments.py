@@ -10,6 +10,7 @@ from inventory.models import Host, Lab, VirtualMachine
 from inventory.selectors import TREE_INLINE_VM_LIMIT, host_live, inventory_tree, recent_tasks, vm_live
 from operations.models import Event, Task
 
+EVENTS_SHOWN = 100  # the vCenter's Tasks & Events tab, as the page shows it
 # events that change nothing a picture shows (the Recent Tasks panel is always pushed)
 QUIET_EVENTS = {"ClockChangedEvent", "LabCreatedEvent"}
 
@@ -42,8 +43,8 @@ def render_batch(lab: Lab, events: list[Event], prev_seq: int, seq: int, busy_ta
             parts.append(format_html('<div id="tree-body">{}</div>', render_to_string(
                 "inventory/partials/tree.html", {"lab": lab, "tree": tree, "vms_inline": vms_inline, "moid": None})))
         parts.append(render_to_string("operations/partials/map.html", map_context(lab)))
-        parts.append(format_html('<tbody id="lab-event-rows" hx-swap-oob="afterbegin">{}</tbody>', render_to_string(
-            "operations/partials/event_rows.html", {"events": sorted(events, key=lambda e: -e.seq)})))
+        parts.append(render_to_string("operations/partials/lab_events.html",
+                                      {"events": Event.objects.filter(lab=lab)[:EVENTS_SHOWN]}))
     return "\n".join(parts)
 
 

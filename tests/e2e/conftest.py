@@ -2,9 +2,17 @@
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import test_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -18,7 +26,7 @@ def pytest_addoption(parser):
     parser.addoption("--screenshot-out", default="", help="where test_screenshot writes the README picture")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # Playwright's loop must be gone before the async tests that follow
 def browser():
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI"):
@@ -44,26 +52,41 @@ def page(browser):
 
 
 @pytest.fixture
-def login(live_server, page):
-    def login_as(username: str, password: str):
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        return page
-    return login_as
+def server(transactional_db):
+    """The product as `make run` serves it: `manage.py serve` (daphne, websockets, the embedded
+    runner) in a process of its own, on the test database. Yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "SIM_RUNNER": "embedded", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while True:  # waiting for another process to listen, not for simulated time
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve did not start: {process.stdout.read() if process.poll() is not None else ''}")
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    print("serve said:", process.stdout.read()[-4000:])  # shown when the test failed
 
 
 @pytest.fixture
-def runner():
-    """The engine, running in a thread of the test process (as simworker runs it), woken by the
-    services the live server calls."""
-    from operations.runner.hosting import run_in_thread
-    from operations.runner.runner import Runner
-
-    runner = Runner()
-    thread = run_in_thread(runner)
-    yield runner
-    runner.stop.set()
-    thread.join(5)
+def login(server, page):
+    def login_as(username: str, password: str, on=None):
+        on = on or page
+        on.goto(f"{server}/login/")
+        on.fill("#id_username", username)
+        on.fill("#id_password", password)
+        on.click("button[type=submit]")
+        on.wait_for_url(f"{server}/")
+        return on
+    return login_as

@@ -13,7 +13,7 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_create_a_cluster_and_drag_a_host_into_it(login, lab, owner, live_server):
+def test_create_a_cluster_and_drag_a_host_into_it(login, lab, owner, server):
     page = login("alice", PASSWORD)
     page.get_by_role("link", name="Seed").click()
     expect(page.locator(".tree")).to_contain_text("esx01.lab.local")
@@ -45,11 +45,11 @@ def test_create_a_cluster_and_drag_a_host_into_it(login, lab, owner, live_server
     assert Host.objects.get(lab=lab, name="esx01.lab.local").cluster == cluster and cluster.ha_enabled
 
 
-def test_dragging_a_host_out_of_a_cluster_shows_vcenters_refusal(login, lab, esx01, live_server):
+def test_dragging_a_host_out_of_a_cluster_shows_vcenters_refusal(login, lab, esx01, server):
     cluster = Cluster.objects.create(lab=lab, datacenter=esx01.datacenter, name="Prod")
     Host.objects.filter(pk=esx01.pk).update(cluster=cluster)
     page = login("alice", PASSWORD)
-    page.goto(f"{live_server.url}/labs/{lab.pk}/")
+    page.goto(f"{server}/labs/{lab.pk}/")
     page.locator(".tree .node.host", has_text="esx01.lab.local").drag_to(page.locator(".tree .node", has_text="Datacenter"))
     dialog = page.locator("dialog[open]")
     expect(dialog).to_contain_text("must be in maintenance mode to be moved out of cluster Prod")
@@ -60,10 +60,10 @@ def test_dragging_a_host_out_of_a_cluster_shows_vcenters_refusal(login, lab, esx
     assert Host.objects.get(pk=esx01.pk).cluster == cluster
 
 
-def test_power_on_from_the_commands_box_and_a_form_error(login, lab, xp01, live_server, runner):
+def test_power_on_from_the_commands_box_and_a_form_error(login, lab, xp01, server):
     Lab.objects.filter(pk=lab.pk).update(clock_paused=False, clock_speed=10, clock_wall_at=time.time())
     page = login("alice", PASSWORD)
-    page.goto(f"{live_server.url}/labs/{lab.pk}/{xp01.moid}/")
+    page.goto(f"{server}/labs/{lab.pk}/{xp01.moid}/")
     page.locator(".commands").get_by_role("button", name="Power On").click()
     expect(page.locator("#recent-tasks")).to_contain_text("Power On virtual machine")
     # the task completes in simulated time; the page then reloads the pane and the tree

@@ -13,7 +13,7 @@ from tests.conftest import PASSWORD, vm_named
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_migrate_a_running_vm_with_the_wizard_at_100x(login, lab, live_server, runner):
+def test_migrate_a_running_vm_with_the_wizard_at_100x(login, lab, server):
     Lab.objects.filter(pk=lab.pk).update(clock_paused=False, clock_speed=100, clock_wall_at=time.time())
     page = login("alice", PASSWORD)
     page.get_by_role("link", name="Seed").click()
@@ -47,7 +47,7 @@ def test_migrate_a_running_vm_with_the_wizard_at_100x(login, lab, live_server, r
     assert vm_named(lab, "W2K8-Web01").host.name == "esx02.lab.local"
 
     console = page.context.new_page()
-    console.goto(f"{live_server.url}/labs/{lab.pk}/{vm_named(lab, 'W2K8-Web01').moid}/console/")
+    console.goto(f"{server}/labs/{lab.pk}/{vm_named(lab, 'W2K8-Web01').moid}/console/")
     expect(console).to_have_title("W2K8-Web01 on esx02.lab.local")
     expect(console.locator(".session")).to_contain_text("connected for")  # the session survived the VMotion
     assert 0 < vm_named(lab, "W2K8-Web01").last_stun_ms < 1000

@@ -11,11 +11,11 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_lab_page_screenshot(login, lab, owner, web01, esx02, sim, live_server, request, tmp_path):
+def test_lab_page_screenshot(login, lab, owner, web01, esx02, sim, server, request, tmp_path):
     vm_migrate(vm=web01, host=esx02, priority="high", user=owner)
     sim.run(16)  # the lab's clock is paused: the migration stays at its 16th second
     page = login("alice", PASSWORD)
-    page.goto(f"{live_server.url}/labs/{lab.pk}/{web01.moid}/")
+    page.goto(f"{server}/labs/{lab.pk}/{web01.moid}/")
     expect(page.locator(".objhead h1")).to_have_text("W2K8-Web01")
     expect(page.locator("#recent-tasks")).to_contain_text("Pre-copy round 1")
     for region in (".tree", ".tabbody", "#recent-tasks"):
