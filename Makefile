@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate screenshot clean
+.PHONY: run test venv migrate screenshot clean scale-out scale-out-db
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,21 @@ screenshot: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Scale-out, locally: PostgreSQL + Redis, two daphne web processes (ports 8001 and 8002) and one
+# simulation worker. Ctrl+C stops them all.
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vcenterlab
+SCALE_REDIS_URL ?= redis://127.0.0.1:6379/0
+SCALE_ENV = DATABASE_URL=$(SCALE_DATABASE_URL) REDIS_URL=$(SCALE_REDIS_URL)
+
+scale-out-db: venv
+	$(PY) -m vcenter_web.management_db $(SCALE_DATABASE_URL)
+	$(SCALE_ENV) $(PY) manage.py migrate --noinput
+	$(SCALE_ENV) $(PY) manage.py loaddemo
+
+scale-out: scale-out-db
+	trap 'trap - INT TERM; kill 0' INT TERM; \
+	$(SCALE_ENV) SIM_RUNNER=off HOST=$(HOST) PORT=8001 $(PY) manage.py serve & \
+	$(SCALE_ENV) SIM_RUNNER=off HOST=$(HOST) PORT=8002 $(PY) manage.py serve & \
+	$(SCALE_ENV) $(PY) manage.py simworker & \
+	wait
