@@ -110,7 +110,7 @@ def owner_client(client, owner):
     return client
 
 
-def test_database_url() -> str:
+def shared_database_url() -> str:
     """The test database as a DATABASE_URL, for the processes tests start (serve, simworker)."""
     from django.db import connection
 

@@ -14,14 +14,14 @@ from inventory import services
 from inventory.models import Host, Lab, VirtualMachine
 from operations.models import Task
 from operations.services.migrate import vm_migrate
-from tests.conftest import test_database_url
+from tests.conftest import shared_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def start_worker() -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": shared_database_url(), "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "manage.py", "simworker", "--tick", "0.05"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

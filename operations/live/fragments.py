@@ -7,7 +7,10 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 
 from inventory.models import Host, Lab, VirtualMachine
-from inventory.selectors import TREE_INLINE_VM_LIMIT, host_live, inventory_tree, recent_tasks, vm_live
+from inventory.views.pages import PAGE_SIZE
+from django.core.paginator import Paginator
+
+from inventory.selectors import TREE_INLINE_VM_LIMIT, host_live, inventory_tree, recent_tasks, vm_live, vms_in
 from operations.models import Event, Task
 
 EVENTS_SHOWN = 100  # the vCenter's Tasks & Events tab, as the page shows it
@@ -35,8 +38,16 @@ def render_batch(lab: Lab, events: list[Event], prev_seq: int, seq: int, busy_ta
     host_ids |= {vm.host_id for vm in vms}
     for vm in vms:
         parts.append(render_to_string("inventory/partials/vm_live.html", vm_live(lab, vm, now)))
+    containers = []
     for host in Host.objects.filter(lab=lab, pk__in=host_ids).select_related("cluster"):
         parts.append(render_to_string("inventory/partials/host_live.html", host_live(host)))
+        containers += [(host, "host")] + ([(host.cluster, "cluster")] if host.cluster else [])
+    if changed:
+        for obj, kind in dict.fromkeys(containers):  # the hosts' and clusters' Virtual Machines tabs
+            vms = vms_in(lab, obj, kind).select_related("host", "datastore")
+            if vms.count() <= PAGE_SIZE:  # a page further on is the reader's: not replaced
+                parts.append(render_to_string("inventory/partials/vm_list.html", {
+                    "obj": obj, "page": Paginator(vms, PAGE_SIZE).get_page(1), "pushed": True}))
     if changed:
         tree, vms_inline = inventory_tree(lab)
         if vms_inline:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import test_database_url
+from tests.conftest import shared_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -58,7 +58,7 @@ def server(transactional_db):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "SIM_RUNNER": "embedded", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": shared_database_url(), "SIM_RUNNER": "embedded", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 30

@@ -79,6 +79,8 @@ async def test_a_vmotion_streams_its_progress_then_the_move(lab, owner, owner_co
     final = (await drain(socket))[-1]
     assert "Completed" in final and 'id="tree-body"' in final and 'id="lab-map"' in final
     assert f'id="vm-{web01.pk}-live"' in final and "esx02.lab.local" in final
+    esx02_list = final.split(f'id="vms-{esx02.moid}"')[1].split("</div>")[0]
+    assert "W2K8-Web01" in esx02_list  # the host's Virtual Machines tab
     tree = final.split('id="tree-body"')[1]
     assert tree.index("esx02.lab.local") < tree.index("W2K8-Web01")  # now listed under esx02
     assert "Migration of virtual machine W2K8-Web01 from esx01.lab.local to esx02.lab.local completed" in final
