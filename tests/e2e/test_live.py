@@ -51,6 +51,20 @@ def test_the_page_shows_reconnecting_and_recovers(login, lab, server, page):
     page.context.set_offline(True)
     page.evaluate("document.querySelector('#live-socket')['htmx-internal-data'].webSocket.socket.close(4000)")
     expect(page.locator("#live-banner")).to_be_visible()
-    page.context.set_offline(False)
-    expect(page.locator("#live-banner")).to_be_hidden(timeout=15_000)
+    resync = lambda request: request.url == page.url and request.headers.get("hx-request") == "true"  # noqa: E731
+    with page.expect_request(resync, timeout=15_000):  # back online: it re-fetches what it holds
+        page.context.set_offline(False)
+    expect(page.locator("#live-banner")).to_be_hidden()
     expect(page.locator("body.live")).to_be_attached()
+
+
+def test_a_gap_in_the_sequence_numbers_makes_the_page_resync(login, lab, xp01, server, page):
+    page = login("alice", PASSWORD)
+    page.goto(f"{server}/labs/{lab.pk}/")
+    expect(page.locator("body.live")).to_be_attached()
+    page.evaluate("document.getElementById('live-seq').dataset.seq = '-5'")  # as if batches had been missed
+    resync = lambda request: request.url == page.url and request.headers.get("hx-request") == "true"  # noqa: E731
+    with page.expect_request(resync, timeout=15_000):
+        from operations.services.power import vm_power
+
+        vm_power(vm=xp01, action="power-on", user=lab.owner)  # the next batch starts after the page's number
