@@ -67,7 +67,8 @@ def _screen(vm: VirtualMachine, stage: str, uptime: float) -> list[str]:
             return ["", f"Starting Windows{dots}", "", label]
         return [label, "", "Press CTRL + ALT + DELETE to log on"]
     if stage == "loader":
-        return ["GNU GRUB  version 0.97", "", f"Booting '{label}'", "", "root (hd0,0)", "kernel /vmlinuz-2.6.18-164.el5 ro root=/dev/VolGroup00/LogVol00"]
+        return ["GNU GRUB  version 0.97", "", f"Booting '{label}'", "", "root (hd0,0)",
+                "kernel /vmlinuz-2.6.18-164.el5 ro root=/dev/VolGroup00/LogVol00"]
     services = ["Starting udev: [  OK  ]", "Bringing up interface eth0: [  OK  ]", "Starting syslogd: [  OK  ]",
                 "Starting sshd: [  OK  ]", "Starting httpd: [  OK  ]", "Starting vmware-tools: [  OK  ]"]
     if stage == "os":

@@ -80,8 +80,10 @@ def event_log(
 def task_failed_event(*, task: Task, message: str, at: float, type: str = "TaskFailedEvent") -> Event:
     """The error event of a timed task, about the object the task was about."""
     context = {f: getattr(task, f) for f in ("object_moid", "object_name", "host_moid", "cluster_moid", "datacenter_moid")}
-    return Event.objects.create(lab_id=task.lab_id, seq=_next_seq(task.lab_id), type=type, message=message, severity=EventSeverity.ERROR, task=task,
-                                user_name=task.initiator_name if task.initiator_id else "", sim_seconds=at, **context)
+    return Event.objects.create(
+        lab_id=task.lab_id, seq=_next_seq(task.lab_id), type=type, message=message, severity=EventSeverity.ERROR,
+        task=task, user_name=task.initiator_name if task.initiator_id else "", sim_seconds=at, **context,
+    )
 
 
 def record(*, lab: Lab, task_name: str, target, user, event_type: str, message: str) -> Task:

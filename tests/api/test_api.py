@@ -8,7 +8,7 @@ from django.test import Client
 from inventory.models import Cluster, Host, Lab, VirtualMachine
 from inventory.presets import lab_create
 from operations.models import Task
-from tests.conftest import PASSWORD, vm_named
+from tests.conftest import PASSWORD
 
 
 def errors_of(response):
