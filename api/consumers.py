@@ -10,6 +10,7 @@ client that reconnects with `after` misses nothing.
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -38,9 +39,10 @@ class LabEventsConsumer(AsyncJsonWebsocketConsumer):
         self.lab_id = lab.pk
         after = query.get("after", [""])[0]
         self.after = id_number(after) if id_number(after) is not None else lab.event_seq
+        self.inbox: asyncio.Queue = asyncio.Queue()
         await hub().subscribe(self.lab_id, self)
         await self.accept()
-        await self._catch_up()
+        self.pump = asyncio.ensure_future(self._pump())
 
     @database_sync_to_async
     def _lab(self, token: str, lab: str):
@@ -59,26 +61,37 @@ class LabEventsConsumer(AsyncJsonWebsocketConsumer):
     def _events_after(self, seq: int) -> list[dict]:
         return [present.event(e) for e in Event.objects.filter(lab_id=self.lab_id, seq__gt=seq).order_by("seq")[:BATCH]]
 
+    async def _send(self, event: dict) -> None:
+        if event["seq"] > self.after:  # never twice, never backwards
+            await self.send_json(event)
+            self.after = event["seq"]
+
     async def _catch_up(self, until: int | None = None):
         while True:
             events = await self._events_after(self.after)
             for event in events:
                 if until is not None and event["seq"] > until:
                     return
-                await self.send_json(event)
-                self.after = event["seq"]
+                await self._send(event)
             if len(events) < BATCH:
                 return
 
+    async def _pump(self):
+        """The one task that sends on this socket: the backlog first, then each batch."""
+        await self._catch_up()
+        while True:
+            message = await self.inbox.get()
+            if message["prev"] > self.after:  # some were missed: read them first
+                await self._catch_up(until=message["prev"])
+            for event in message["events"]:
+                await self._send(event)
+
     async def deliver(self, message: dict) -> None:
-        if message["prev"] > self.after:  # we missed some: read them first
-            await self._catch_up(until=message["prev"])
-        for event in message["events"]:
-            if event["seq"] > self.after:
-                await self.send_json(event)
-                self.after = event["seq"]
+        self.inbox.put_nowait(message)  # the hub never waits on one socket's database reads
 
     async def disconnect(self, code):
+        if getattr(self, "pump", None) is not None:
+            self.pump.cancel()
         if getattr(self, "lab_id", None) is not None:
             await hub().unsubscribe(self.lab_id, self)
 

@@ -85,6 +85,9 @@ class Process(Event):
         except StopIteration as stop:
             self.succeed(stop.value)
             return
+        except Exception as failure:  # the process is over either way; its error goes to run()
+            self.succeed(None)
+            raise failure
         if isinstance(target, Event):
             self._waiting_on = target
             target.on(self._on_event)

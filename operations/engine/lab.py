@@ -43,6 +43,7 @@ class LabSim:
         self.ops = ops
         self.processes: dict[int, Process] = {}
         self.cancelable: dict[int, bool] = {}
+        self.tasks: set[int] = set()  # every task handed to this lab, started or not
 
     @property
     def now(self) -> float:
@@ -64,7 +65,8 @@ class LabSim:
     def _operation(self, task_id: int, needs: dict[str, int], resuming: bool):
         tracking = _Tracking(self.ops, self.cancelable)
         try:
-            if needs:
+            holding = all(task_id in self.slots.users(key) for key in needs)
+            if needs and not holding:
                 granted = self.slots.acquire(task_id, needs, force=resuming)
                 if not granted.triggered:
                     full = [key for key, cap in needs.items() if len(self.slots.users(key)) >= cap]

@@ -4,6 +4,7 @@ moving tasks, one batch (fragments rendered once, events as JSON) goes to the la
 from __future__ import annotations
 
 import json
+import logging
 
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,6 +16,7 @@ from operations.models import Event, Task
 from . import group_for
 from .fragments import render_batch
 
+log = logging.getLogger(__name__)
 MAX_EVENTS = 500  # per batch; a longer backlog goes out over the next steps
 
 
@@ -31,16 +33,19 @@ def collect(owned: set[int], moving: dict[int, set[int]]) -> list[tuple[int, dic
     batches = []
     labs = Lab.objects.filter(pk__in=owned).filter(Q(event_seq__gt=F("published_seq")) | Q(pk__in=list(moving)))
     for lab in labs:
-        prev = lab.published_seq
-        events = list(Event.objects.filter(lab=lab, seq__gt=prev).order_by("seq")[:MAX_EVENTS])
-        seq = events[-1].seq if events else prev
-        if seq != prev and not Lab.objects.filter(pk=lab.pk, published_seq=prev).update(published_seq=seq):
-            continue
-        busy = list(Task.objects.filter(pk__in=moving.get(lab.pk, ())))
-        batches.append((lab.pk, {
-            "type": "lab.batch", "lab": lab.pk, "prev": prev, "seq": seq,
-            "html": render_batch(lab, events, prev, seq, busy), "events": [event_json(e) for e in events],
-        }))
+        try:
+            prev = lab.published_seq
+            events = list(Event.objects.filter(lab=lab, seq__gt=prev).order_by("seq")[:MAX_EVENTS])
+            seq = events[-1].seq if events else prev
+            busy = list(Task.objects.filter(pk__in=moving.get(lab.pk, ())))
+            message = {"type": "lab.batch", "lab": lab.pk, "prev": prev, "seq": seq,
+                       "html": render_batch(lab, events, prev, seq, busy), "events": [event_json(e) for e in events]}
+            # rendered: now claim the numbers (another runner may have published them meanwhile)
+            if seq != prev and not Lab.objects.filter(pk=lab.pk, published_seq=prev).update(published_seq=seq):
+                continue
+            batches.append((lab.pk, message))
+        except Exception:  # this lab's batch goes out next step; the others go now
+            log.exception("lab %s: could not render its live batch", lab.pk)
     return batches
 
 

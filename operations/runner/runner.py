@@ -25,6 +25,7 @@ ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
 TICK_S = 0.25  # wall seconds between two steps: progress reaches the database 4 times a second
 LEASE_S = float(os.environ.get("SIM_LEASE_S", "5"))  # a dead runner's labs are taken over after this
 GENERAL_ERROR = "A general system error occurred: {}"
+LOST = "(this runner no longer holds the lab)"  # not a failure: another runner carries on
 
 
 class LabOps:
@@ -44,16 +45,23 @@ class LabOps:
     def progress(self, task_id: int, progress: int, phase: str, cancelable: bool) -> None:
         self.runner.pending[task_id] = (self.lab_id, progress, phase, cancelable)
 
+    def _still_mine(self, task: Task) -> bool:
+        """The task is still to be done, and by this runner: a runner that stalled past its
+        lease must not act on a lab another runner has taken over."""
+        return task.is_active and Lab.objects.filter(pk=task.lab_id, runner_id=self.runner.id).exists()
+
     def begin(self, task_id: int, sharing: int) -> tuple[Plan, float] | str:
         try:
             with transaction.atomic():
                 task = Task.objects.select_for_update().get(pk=task_id)
+                if not self._still_mine(task):
+                    return LOST
                 operation = kind(task.kind)
+                if task.cancel_requested:
+                    return CANCELED  # also when the cancel came while no runner was up
                 if task.started_sim is not None and "inputs" in task.plan:
                     # a task this runner (or the one before it) already began: replay its plan
                     return operation.plan(task, task.plan["inputs"]), task.started_sim
-                if task.cancel_requested:
-                    return CANCELED
                 inputs = operation.begin(task, self.now, sharing)
                 task.state, task.started_sim, task.started_at = TaskState.RUNNING, self.now, timezone.now()
                 task.plan = {"inputs": inputs}
@@ -70,6 +78,8 @@ class LabOps:
         try:
             with transaction.atomic():
                 task = Task.objects.select_for_update().get(pk=task_id)
+                if not self._still_mine(task):
+                    return LOST
                 if commit:
                     kind(task.kind).commit(task, commit, facts, self.now)
                 Task.objects.filter(pk=task_id).update(
@@ -87,10 +97,12 @@ class LabOps:
 
     def fail(self, task_id: int, message: str) -> None:
         self.runner.pending.pop(task_id, None)
+        if message == LOST:
+            return
         try:
             with transaction.atomic():
                 task = Task.objects.select_for_update().get(pk=task_id)
-                if not task.is_active:
+                if not self._still_mine(task):
                     return
                 task.state, task.error_message, task.cancelable = TaskState.ERROR, message, False
                 task.completed_sim, task.completed_at = self.now, timezone.now()
@@ -98,6 +110,9 @@ class LabOps:
                 kind(task.kind).failed(task, message, self.now)
         except Task.DoesNotExist:
             pass  # its lab was deleted
+        except Exception:  # the database is busy or gone: the task is replayed from it later
+            log.exception("task %s could not be marked failed", task_id)
+            self.runner.forget(self.lab_id)
 
 
 class Runner:
@@ -123,14 +138,16 @@ class Runner:
     def step(self, wall: float | None = None) -> int:
         """One pass: pick up new tasks and cancels, run each lab's events up to now, write the
         progress. Returns how many timed tasks are active."""
-        wall = time.time() if wall is None else wall
-        owned = self._claim(wall)
+        owned = self._claim(time.time() if wall is None else wall)
+        wall = time.time() if wall is None else wall  # after the claim, which may have waited for a lock
         rows = list(
             Task.objects.filter(state__in=ACTIVE, lab_id__in=owned).exclude(kind="").order_by("pk")
             .values("pk", "lab_id", "kind", "queued_sim", "started_sim", "cancel_requested")
         )
         self.started &= {r["pk"] for r in rows}
-        clocks = {lab.pk: lab.clock for lab in Lab.objects.filter(pk__in={r["lab_id"] for r in rows} | set(self.labs))}
+        for lab_id in set(self.labs) - owned:  # lost the lease (stalled, or the lab was deleted)
+            self.forget(lab_id)
+        clocks = {lab.pk: lab.clock for lab in Lab.objects.filter(pk__in={r["lab_id"] for r in rows})}
         for row in rows:
             lab_id, task_id = row["lab_id"], row["pk"]
             if lab_id not in clocks:
@@ -150,17 +167,27 @@ class Runner:
                 sim.cancel(task_id)
         processed = {}
         for lab_id, sim in list(self.labs.items()):
-            if lab_id in clocks:
-                try:
-                    sim.run(clocks[lab_id].now(wall))
-                    processed[lab_id] = sim.now
-                except Exception:
-                    log.exception("lab %s: simulation step failed", lab_id)
-            if lab_id not in clocks or not sim.busy:
-                del self.labs[lab_id]  # nothing left to simulate: the clock anchor keeps the time
+            if lab_id not in clocks:
+                self.forget(lab_id)
+                continue
+            try:
+                sim.run(clocks[lab_id].now(wall))
+                processed[lab_id] = sim.now
+            except Exception:  # start again from the database next step: tasks replay their plans
+                log.exception("lab %s: simulation step failed", lab_id)
+                self.forget(lab_id)
+                continue
+            if not sim.busy and sim.sim.peek() is None:
+                self.forget(lab_id)  # nothing left to simulate: the clock anchor keeps the time
         moving = self._flush(processed)
-        self.batches = publisher.collect(owned, moving)
+        self.batches = publisher.collect(owned, moving)  # after the commits: a failed step publishes nothing new
         return len(rows)
+
+    def forget(self, lab_id: int) -> None:
+        """Drop a lab's simulation; its active tasks are picked up again from the database."""
+        sim = self.labs.pop(lab_id, None)
+        if sim is not None:
+            self.started -= sim.tasks
 
     def _start(self, sim: LabSim, row: dict) -> None:
         task_id = row["pk"]
@@ -172,6 +199,9 @@ class Runner:
             log.exception("task %s: cannot read what it needs", task_id)
             sim.ops.fail(task_id, GENERAL_ERROR.format(error) if not isinstance(error, VimFault) else " ".join(error.messages))
             return
+        sim.tasks.add(task_id)
+        if resuming and needs:
+            sim.slots.acquire(task_id, needs, force=True)  # before any queued task can take them
         at = row["started_sim"] if resuming else row["queued_sim"]
         sim.sim.call_at(at, lambda: sim.start(task_id, needs, resuming))
 

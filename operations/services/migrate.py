@@ -213,6 +213,11 @@ def _relocate_commit(task: Task, commit: str, facts: dict, now: float) -> None:
     vm = _locked(task.params["vm"])
     host, datastore = _relocate_targets(task)
     src = vm.host
+    if (vm.power_state == VmPowerState.POWERED_ON) != task.params["live"]:
+        raise InvalidState(f"{vm.name} was powered {'on' if task.params['live'] is False else 'off'} during the "
+                           f"migration; its files stay where they were.")
+    if task.params["live"] and not src.is_usable:
+        raise InvalidState(f"Host {src.name} {src.unusable_reason}; {vm.name} could not switch to its new files.")
     moves = []
     if datastore is not None:
         moves = [d for d in vm.disks.all() if d.datastore_id != datastore.pk]

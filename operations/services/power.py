@@ -96,6 +96,8 @@ def _commit(task: Task, commit: str, facts: dict, now: float) -> None:
     if commit == "power-on":
         _refusal(vm, commit, now)
         vm.power_state, vm.powered_on_at = VmPowerState.POWERED_ON, now
+    elif vm.power_state != VmPowerState.POWERED_ON:
+        raise InvalidState(f"{vm.name} is no longer powered on (its host {vm.host.name} {vm.host.unusable_reason or 'stopped it'}).")
     elif commit in ("power-off", "shutdown"):
         vm.power_state, vm.powered_on_at = VmPowerState.POWERED_OFF, None
     elif commit == "reset":

@@ -73,12 +73,19 @@
 
   // Re-fetch what the page holds (tree, pane, Recent Tasks) from the server: after a gap in the
   // live sequence numbers, after a reconnect, or when Recent Tasks says a task completed.
-  function resync() {
+  function resync(attempt) {
+    attempt = attempt || 0;
     fetch(window.location.href, { headers: { "HX-Request": "true", "HX-Boosted": "true" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) { return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
+        var fetched = doc.getElementById("live-seq"), current = document.getElementById("live-seq");
+        if (fetched && current && +fetched.dataset.seq < +current.dataset.seq) {
+          // a push overtook this response: it is older than the page now; ask again
+          if (attempt < 3) { resync(attempt + 1); }
+          return;
+        }
         ["#tree-body", "#pane", "#recent-tasks-body"].forEach(function (sel) {
           var fresh = doc.querySelector(sel), here = document.querySelector(sel);
           if (fresh && here) { here.innerHTML = fresh.innerHTML; htmx.process(here); }
@@ -88,7 +95,7 @@
         markSelected();
       });
   }
-  document.body.addEventListener("inventory-changed", resync);
+  document.body.addEventListener("inventory-changed", function () { resync(); });
 
   // The pushed tree does not know which object this page shows: mark it again.
   function markSelected() {
@@ -114,13 +121,14 @@
     if (el && lastSeq !== null && +el.dataset.seq < lastSeq) { el.dataset.seq = String(lastSeq); }
     markSelected();
   });
-  var everOpen = false, reconnectTimer = null;
-  document.addEventListener("htmx:wsOpen", function () {
+  var opened = new WeakSet(), reconnectTimer = null;
+  document.addEventListener("htmx:wsOpen", function (e) {
     var banner = document.getElementById("live-banner");
     if (banner) { banner.hidden = true; }
     document.body.classList.add("live");
-    if (everOpen) { resync(); }  // what happened while we were away
-    everOpen = true;
+    lastSeq = null;  // this page's socket (hx-boost keeps the script across pages and labs)
+    if (opened.has(e.target)) { resync(); }  // a reconnect: what happened while we were away
+    opened.add(e.target);
   });
   document.addEventListener("htmx:wsClose", function (e) {
     var banner = document.getElementById("live-banner");
