@@ -20,10 +20,18 @@ def host_facts(host: Host, *, for_vm: VirtualMachine | None = None) -> HostFacts
         evc=f"{cluster.moid}:{cluster.evc_mode}" if cluster is not None and cluster.evc_mode else None,
         vmotion_nic=host.vmknics.filter(vmotion=True).exists(),
         networks=frozenset(host.portgroups.filter(network__isnull=False).values_list("network__name", flat=True)),
-        datastores=frozenset(host.datastores.values_list("pk", flat=True)),
+        datastores=frozenset(reachable_datastores(host)),
         cpu_unreserved_mhz=max(0, host.cpu_total_mhz - cpu_reserved),
         memory_unreserved_mb=max(0, host.memory_mb - memory_reserved), nic_gbps=host.nic_gbps,
     )
+
+
+def reachable_datastores(host: Host) -> list[int]:
+    """The host's datastores it can reach now: only its local ones while its storage is down."""
+    datastores = host.datastores.all()
+    if not host.storage_connected:
+        datastores = datastores.filter(backing="local")
+    return list(datastores.values_list("pk", flat=True))
 
 
 def vm_facts(vm: VirtualMachine) -> VmFacts:

@@ -137,10 +137,16 @@ def host_move(*, host: Host, destination: Cluster | Datacenter, user) -> Host:
             f"Host {host.name} must be in maintenance mode to be moved out of cluster {host.cluster.name}."
         )
     if target_cluster is not None:
+        target_cluster = Cluster.objects.select_for_update().get(pk=target_cluster.pk)
         _check_cluster_room(target_cluster)
         problem = _evc_problem(target_cluster, host.evc_modes)
         if problem:
             raise InvalidState(problem)
+        if target_cluster.evc_mode and host.evc_max != target_cluster.evc_mode and host.vms.filter(
+                power_state=VmPowerState.POWERED_ON).exists():
+            raise InvalidState(
+                f"Host {host.name} has powered-on virtual machines that may use CPU features above the cluster's EVC "
+                f"mode ({EVC_LABELS[target_cluster.evc_mode]}): power them off or move them first.")
     host.cluster = target_cluster
     host.save(update_fields=["cluster"])
     if is_cluster:
@@ -300,6 +306,9 @@ def cluster_reconfigure(
 def host_vmknic_configure(*, host: Host, device: str, user, vmotion: bool | None = None,
                           ft_logging: bool | None = None) -> VMkernelNic:
     """VMkernel port properties > General: the VMotion and Fault Tolerance Logging boxes."""
+    host = Host.objects.select_for_update().get(pk=host.pk)
+    if host.connection_state != "connected" or host.power_state != "poweredOn":
+        raise InvalidState(f"Host {host.name} {host.unusable_reason or 'is not reachable'}: vCenter cannot change its networking.")
     nic = VMkernelNic.objects.select_for_update().filter(host=host, device=device).first()
     if nic is None:
         raise InvalidArgument(f"Host {host.name} has no VMkernel port {device}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from inventory.hardware import evc_supported
 from operations.engine import vmotion
 from operations.engine.workloads import WORKLOADS
 
@@ -88,6 +89,13 @@ def check_cpu(vm: VmFacts, src: HostFacts, dst: HostFacts) -> list[Problem]:
         return [Problem(severity,
             f"The CPU of host {dst.name} ({_vendor(dst)}) is incompatible with the CPU {vm.name} runs on "
             f"({_vendor(src)}): VMotion cannot move a running virtual machine between Intel and AMD processors.")]
+    if dst.evc and dst.evc != src.evc:
+        mode = dst.evc.split(":", 1)[1]
+        uses = src.evc.split(":", 1)[1] if src.evc else src.cpu_baseline  # the features the VM may use now
+        if uses not in evc_supported(dst.cpu_vendor, mode):
+            return [Problem(severity,
+                f"The EVC mode of the cluster of {dst.name} hides CPU features {vm.name} may use on {src.name}: "
+                f"power it off to move it in, or raise the cluster's EVC mode.")]
     if src.cpu_baseline not in dst.cpu_supports and not (src.evc and src.evc == dst.evc):
         return [Problem(severity,
             f"Host {dst.name} has an {dst.cpu_family} CPU, which lacks features of the {src.cpu_family} CPU "

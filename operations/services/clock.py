@@ -78,7 +78,19 @@ def clock_advance(*, lab: Lab, user, seconds: float) -> Lab:
 
 def clock_advance_and_wait(*, lab: Lab, user, seconds: float, timeout: float = CATCH_UP_TIMEOUT_S) -> Lab:
     """Advance, then return once the runner has played every event up to the new time (at once
-    when the lab has no timed task). Not in a transaction: it waits for another thread or process."""
+    when the lab has no timed task). Not in a transaction: it waits for another thread or process.
+    With timed tasks and no runner holding the lab, it refuses before changing anything."""
+    from operations.runner.hosting import wake
+
+    active = Task.objects.filter(lab=lab, state__in=(TaskState.QUEUED, TaskState.RUNNING)).exclude(kind="")
+    if active.exists():
+        wake()
+        deadline = time.monotonic() + 3
+        while not Lab.objects.filter(pk=lab.pk, lease_until__gte=time.time()).exists():
+            if time.monotonic() > deadline:
+                raise ServiceUnavailable("No simulation runner holds this lab: start it (SIM_RUNNER=embedded, or "
+                                         "manage.py simworker); the clock was not changed.")
+            time.sleep(0.02)  # waiting for the runner, another thread or process
     lab = clock_advance(lab=lab, user=user, seconds=seconds)
     target = lab.sim_seconds
     deadline = time.monotonic() + timeout

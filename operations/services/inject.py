@@ -98,7 +98,7 @@ def host_inject_fault(*, host: Host, action: str, user) -> Host:
 def vm_inject_fault(*, vm: VirtualMachine, action: str, user) -> VirtualMachine:
     if action not in VM_FAULTS:
         raise InvalidArgument(f"Unknown virtual machine fault '{action}': use guest-hang or guest-recover.")
-    vm = VirtualMachine.objects.select_for_update().select_related("lab", "host").get(pk=vm.pk)
+    vm = VirtualMachine.objects.select_for_update().select_related("lab", "host", "datastore").get(pk=vm.pk)
     if action == "guest-hang":
         if vm.power_state != VmPowerState.POWERED_ON:
             raise InvalidState(f"{vm.name} is not powered on: its guest cannot hang.")
@@ -110,6 +110,9 @@ def vm_inject_fault(*, vm: VirtualMachine, action: str, user) -> VirtualMachine:
     else:
         if vm.guest_hung_at is None:
             raise InvalidState(f"The guest OS of {vm.name} is not hung.")
+        if not vm.host.storage_connected and vm.datastore.backing != StorageBacking.LOCAL:
+            raise InvalidState(f"The guest OS of {vm.name} cannot recover: host {vm.host.name} still has no access to "
+                               f"its disks. Reconnect the host's storage.")
         vm.guest_hung_at = None
         event_log(lab=vm.lab, type="VmGuestRecoveredEvent", target=vm, user=user,
                   message=f"The guest OS of {vm.name} on {vm.host.name} responds again")

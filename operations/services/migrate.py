@@ -154,6 +154,9 @@ def _vmotion_commit(task: Task, commit: str, facts: dict, now: float) -> None:
         raise InvalidState(f"{vm.name} changed state during the migration; it stays on {vm.host.name}.")
     if not dst.is_usable:
         raise InvalidState(f"Host {dst.name} {dst.unusable_reason}; {vm.name} stays on {src.name}.")
+    problems = errors(host_problems(vm_facts(vm), host_facts(src, for_vm=vm), host_facts(dst, for_vm=vm)))
+    if problems:  # something changed during the pre-copy (EVC, the VMotion port, storage...)
+        raise InvalidState(*problems, f"{vm.name} stays on {src.name}.")
     _check_host_reservations(vm, dst)
     vm.host, vm.last_stun_at, vm.last_stun_ms = dst, now, facts["stun_ms"]
     vm.save(update_fields=["host", "last_stun_at", "last_stun_ms"])

@@ -30,7 +30,8 @@ TASK_NAMES = {
 
 def _locked(vm_id: int) -> VirtualMachine:
     try:
-        return VirtualMachine.objects.select_for_update().select_related("host", "host__datacenter", "lab").get(pk=vm_id)
+        return VirtualMachine.objects.select_for_update().select_related(
+            "host", "host__datacenter", "lab", "datastore").get(pk=vm_id)
     except VirtualMachine.DoesNotExist:
         raise InvalidState("The virtual machine no longer exists.") from None
 
@@ -44,6 +45,9 @@ def _refusal(vm: VirtualMachine, action: str, now: float) -> None:
         if on:
             raise InvalidState(f"{vm.name} is already powered on.")
         _require_usable_host(vm.host, f"power on {vm.name}")
+        if not vm.host.storage_connected and vm.datastore.backing != "local":
+            raise InvalidState(f"Cannot power on {vm.name}: host {vm.host.name} has lost access to datastore "
+                               f"{vm.datastore.name}.")
         _check_host_reservations(vm, vm.host)
         return
     if not on:

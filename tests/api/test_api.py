@@ -297,3 +297,31 @@ def test_what_schemathesis_found_nul_characters_and_unicode_digits_are_refused_c
     assert response.status_code == 400 and "NUL" in errors_of(response)[1][0]
     assert api.get("/labs/lab-\u00b2/clock").status_code == 404
     assert api.get(vc(lab, "/vm/vm-\u00b2")).status_code == 404
+
+
+def test_what_review_found_evc_storage_loss_and_unreachable_hosts_are_enforced(api, lab, esx01, esx02, xp01, web01):
+    datacenter = api.get(vc(lab, "/datacenter")).json()[0]["datacenter"]
+    cluster = api.post(vc(lab, "/cluster"), {"name": "B", "datacenter": datacenter, "evc_mode": "amd-rev-e"}).json()
+    moved = api.post(vc(lab, f"/cluster/{cluster['cluster']}/hosts"), {"host": esx01.moid})  # runs W2K8-Web01
+    assert moved.status_code == 400 and "EVC mode" in errors_of(moved)[1][0]
+    api.post(vc(lab, f"/host/{esx02.moid}/fault"), action="disconnect-storage")
+    refused = api.post(vc(lab, f"/vm/{xp01.moid}/power"), action="start")
+    assert refused.status_code == 400 and "lost access to datastore" in errors_of(refused)[1][0]
+    migrate = api.post(vc(lab, f"/vm/{web01.moid}"), {"host": esx02.moid}, action="migrate")
+    assert migrate.status_code == 400 and any("not accessible from host esx02" in m for m in errors_of(migrate)[1])
+    api.post(vc(lab, f"/host/{esx02.moid}/fault"), action="power-off")
+    nic = api.patch(vc(lab, f"/host/{esx02.moid}/vmkernel/vmk1"), {"vmotion": False})
+    assert nic.status_code == 400 and "cannot change its networking" in errors_of(nic)[1][0]
+
+
+def test_unknown_api_paths_and_methods_answer_in_the_error_format(client, api, lab):
+    assert errors_of(api.get("/nothing-here"))[0] == "NOT_FOUND"
+    response = client.put(f"/api/labs/{lab.moid}/vcenter/datacenter", **api.headers)
+    assert response.status_code == 405 and errors_of(response)[0] == "INVALID_ARGUMENT"
+
+
+def test_advance_without_a_runner_refuses_and_changes_nothing(api, lab, web01, esx02):
+    api.post(vc(lab, f"/vm/{web01.moid}"), {"host": esx02.moid}, action="migrate")
+    response = api.post(f"/labs/{lab.moid}/clock", {"seconds": 600}, action="advance")
+    assert response.status_code == 503 and errors_of(response)[0] == "SERVICE_UNAVAILABLE"
+    assert Lab.objects.get(pk=lab.pk).sim_seconds == lab.sim_seconds
