@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate screenshot clean scale-out scale-out-db
+.PHONY: run test venv migrate screenshot clean scale-out scale-out-db bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: migrate
 
 test: venv
 	$(PY) -m pytest
+
+# Benchmarks: each prints its figures and the ratio to its reference (needs Redis for fan-out).
+bench: venv
+	$(PY) bench/fanout.py
 
 # Regenerates docs/screenshot.png (the README's picture) with the browser the tests use.
 screenshot: venv

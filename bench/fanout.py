@@ -1,0 +1,149 @@
+"""Live fan-out benchmark: latency from publishing a lab batch to its receipt by N browsers'
+sockets, through the product's path (Redis pub/sub -> one daphne web process -> its hub -> every
+socket), against the floor: a bare `websockets` server broadcasting the same bytes.
+
+    python bench/fanout.py [--clients 50 200] [--messages 60] [--rate 20]
+
+Needs Redis on 127.0.0.1:6379. It builds a throwaway SQLite database with the demo lab, starts
+`manage.py serve` with REDIS_URL, opens the sockets with real session cookies, publishes 1 KB
+batches to the lab's group as a simworker does, and prints p50/p99 and the ratio to the floor.
+ROADMAP target: p99 under 50 ms at 200 clients, at most 3x the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+PAD = "x" * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+async def receive_all(sockets, expected: int, latencies: list[float]):
+    async def one(ws):
+        for _ in range(expected):
+            text = await ws.recv()
+            sent = float(text.split('data-t="', 1)[1].split('"', 1)[0])
+            latencies.append((time.perf_counter() - sent) * 1000)
+    await asyncio.gather(*(one(ws) for ws in sockets))
+
+
+async def product(clients: int, messages: int, rate: float, url: str, cookie: str, origin: str) -> list[float]:
+    import websockets
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    sockets = [await websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": origin},
+                                        max_queue=None) for _ in range(clients)]
+    await asyncio.sleep(1.0)  # every socket joined through the hub
+    layer = RedisPubSubChannelLayer(hosts=[REDIS])
+    latencies: list[float] = []
+    receiver = asyncio.ensure_future(receive_all(sockets, messages, latencies))
+    for seq in range(messages):
+        html = f'<span id="live-seq" data-t="{time.perf_counter()}" data-seq="{seq}"></span>{PAD}'
+        await layer.group_send("lab-1", {"type": "lab.batch", "lab": 1, "prev": seq, "seq": seq, "html": html,
+                                         "events": []})
+        await asyncio.sleep(1 / rate)
+    await asyncio.wait_for(receiver, 30)
+    for ws in sockets:
+        await ws.close()
+    await layer.flush()
+    return latencies
+
+
+async def floor(clients: int, messages: int, rate: float) -> list[float]:
+    import websockets
+
+    connected = set()
+
+    async def handler(ws):
+        connected.add(ws)
+        await ws.wait_closed()
+
+    port = free_port()
+    async with websockets.serve(handler, "127.0.0.1", port):
+        sockets = [await websockets.connect(f"ws://127.0.0.1:{port}", max_queue=None) for _ in range(clients)]
+        while len(connected) < clients:
+            await asyncio.sleep(0.01)
+        latencies: list[float] = []
+        receiver = asyncio.ensure_future(receive_all(sockets, messages, latencies))
+        for seq in range(messages):
+            websockets.broadcast(connected, f'<span data-t="{time.perf_counter()}"></span>{PAD}')
+            await asyncio.sleep(1 / rate)
+        await asyncio.wait_for(receiver, 30)
+        for ws in sockets:
+            await ws.close()
+    return latencies
+
+
+def session_cookie(env: dict) -> str:
+    """A logged-in session of the demo user, made in the database the server reads."""
+    code = ("from django.contrib.auth import get_user_model;"
+            "from django.contrib.sessions.backends.db import SessionStore;"
+            "u = get_user_model().objects.get(username='student1'); s = SessionStore();"
+            "s['_auth_user_id'] = str(u.pk); s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend';"
+            "s['_auth_user_hash'] = u.get_session_auth_hash(); s.create(); print(s.session_key)")
+    key = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    return f"sessionid={key}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--messages", type=int, default=60)
+    parser.add_argument("--rate", type=float, default=20.0)
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="vcenterlab-bench-")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3", "REDIS_URL": REDIS,
+           "SIM_RUNNER": "off", "PYTHONUNBUFFERED": "1"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "loaddemo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    cookie = session_cookie(env)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.05)
+        url, origin = f"ws://127.0.0.1:{port}/ws/labs/lab-1/live", f"http://127.0.0.1:{port}"
+        print(f"{'clients':>7} {'floor p50':>10} {'floor p99':>10} {'ours p50':>9} {'ours p99':>9} {'p99 ratio':>9}")
+        for n in args.clients:
+            base = asyncio.run(floor(n, args.messages, args.rate))
+            ours = asyncio.run(product(n, args.messages, args.rate, url, cookie, origin))
+            ratio = percentile(ours, 99) / max(percentile(base, 99), 0.001)
+            print(f"{n:>7} {statistics.median(base):>8.1f}ms {percentile(base, 99):>8.1f}ms "
+                  f"{statistics.median(ours):>7.1f}ms {percentile(ours, 99):>7.1f}ms {ratio:>8.1f}x")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
