@@ -151,12 +151,6 @@ def recent_tasks(lab: Lab) -> list[Task]:
     return tasks + list(Task.objects.filter(lab=lab).exclude(state__in=active)[:max(4, 12 - len(tasks))])
 
 
-def latest_done_task(lab: Lab) -> int:
-    """Id of the newest timed task that completed: the page reloads its inventory when it changes."""
-    return Task.objects.filter(lab=lab, state="success").exclude(kind="").order_by("-pk").values_list(
-        "pk", flat=True).first() or 0
-
-
 def lab_counts(lab: Lab) -> dict[str, int]:
     return {
         "datacenters": Datacenter.objects.filter(lab=lab).count(),

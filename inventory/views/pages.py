@@ -14,7 +14,7 @@ from inventory.models import Datastore, Host
 from inventory.presets import PRESETS
 from inventory.selectors import (
     datastores_in, hosts_in, hosts_with_counts, inventory_tree, lab_counts, lab_for, labs_visible_to, object_for,
-    host_live, latest_done_task, recent_tasks, total_usage, vm_live, usage_by_host, vms_in, with_space,
+    host_live, recent_tasks, total_usage, vm_live, usage_by_host, vms_in, with_space,
 )
 from operations.models import Event, Task
 
@@ -65,8 +65,7 @@ def object_page(request, lab_id: int, moid: str = "root", tab: str = "summary"):
 def lab_frame(lab) -> dict:
     """What every lab page shows around the selected object: the tree and Recent Tasks."""
     tree, vms_inline = inventory_tree(lab)
-    return {"tree": tree, "vms_inline": vms_inline, "recent_tasks": recent_tasks(lab),
-            "latest_done": latest_done_task(lab)}
+    return {"tree": tree, "vms_inline": vms_inline, "recent_tasks": recent_tasks(lab)}
 
 
 def object_menu(request, lab_id: int, moid: str):

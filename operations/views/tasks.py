@@ -1,4 +1,5 @@
-"""The Recent Tasks panel (polled until the Live issue brings websockets) and Cancel."""
+"""The Recent Tasks panel alone (pages get it pushed; this serves Cancel's answer and scripts)
+and Cancel."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,17 +14,13 @@ from operations.models import Task
 from operations.services.tasks import task_cancel
 
 
+def _panel(request, lab, error: str = ""):
+    return render(request, "operations/recent_tasks.html", {
+        "lab": lab, "recent_tasks": selectors.recent_tasks(lab), "cancel_error": error}, status=422 if error else 200)
+
+
 def recent_tasks(request, lab_id: int):
-    """The panel alone. When a timed task has completed since the last poll, the response
-    triggers `inventory-changed`, and the page reloads its tree and pane (the VM moved)."""
-    lab = lab_for(request.user, lab_id)
-    latest = selectors.latest_done_task(lab)
-    response = render(request, "operations/recent_tasks.html", {
-        "lab": lab, "recent_tasks": selectors.recent_tasks(lab), "latest_done": latest})
-    seen = request.GET.get("seen", "")
-    if selectors.id_number(seen) is not None and selectors.id_number(seen) != latest:
-        response["HX-Trigger"] = "inventory-changed"
-    return response
+    return _panel(request, lab_for(request.user, lab_id))
 
 
 @require_POST
@@ -37,9 +34,7 @@ def cancel(request, lab_id: int, task_id: int):
     except VimFault as fault:
         error = " ".join(fault.messages)
     if request.htmx:
-        return render(request, "operations/recent_tasks.html", {
-            "lab": lab, "recent_tasks": selectors.recent_tasks(lab), "latest_done": selectors.latest_done_task(lab),
-            "cancel_error": error}, status=422 if error else 200)
+        return _panel(request, lab, error)
     if error:
         messages.error(request, error)
     back = request.POST.get("next", "")

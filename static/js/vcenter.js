@@ -72,7 +72,7 @@
   });
 
   // Re-fetch what the page holds (tree, pane, Recent Tasks) from the server: after a gap in the
-  // live sequence numbers, after a reconnect, or when Recent Tasks says a task completed.
+  // live sequence numbers, or after a reconnect.
   function resync(attempt) {
     attempt = attempt || 0;
     fetch(window.location.href, { headers: { "HX-Request": "true", "HX-Boosted": "true" } })
@@ -95,7 +95,6 @@
         markSelected();
       });
   }
-  document.body.addEventListener("inventory-changed", function () { resync(); });
 
   // The pushed tree does not know which object this page shows: mark it again.
   function markSelected() {
