@@ -12,7 +12,7 @@ from inventory import services
 from inventory.hardware import PROFILES_BY_KEY, HostSpec
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from inventory.presets import lab_create
-from inventory.selectors import id_number, lab_for, labs_visible_to, object_for, with_space
+from inventory.selectors import id_number, lab_visible, labs_visible_to, object_for, with_space
 from operations.faults import InvalidArgument, VimFault
 from operations.models import Event, Task
 from operations.services import clock as clock_services
@@ -82,10 +82,10 @@ def http_error(request, exc: HttpError):
 # --- helpers --------------------------------------------------------------------------------
 
 def _lab(request, lab: str) -> Lab:
-    number = id_number(lab.removeprefix("lab-"))
-    if number is None:
-        raise Http404(f"No lab {lab}.")
-    return lab_for(request.auth, number)
+    found = lab_visible(request.auth, lab)
+    if found is None:
+        raise Http404(f"No lab {lab} that you may see.")
+    return found
 
 
 def _obj(lab: Lab, moid: str, model, what: str):

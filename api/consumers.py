@@ -16,9 +16,8 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404
 
-from inventory.selectors import id_number, lab_for
+from inventory.selectors import id_number, lab_visible
 from operations.live.hub import hub
 from operations.models import Event
 
@@ -46,16 +45,7 @@ class LabEventsConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _lab(self, token: str, lab: str):
-        user = user_for_token(token) if token else self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            return None
-        number = id_number(lab.removeprefix("lab-"))
-        if number is None:
-            return None
-        try:
-            return lab_for(user, number)
-        except Http404:
-            return None
+        return lab_visible(user_for_token(token) if token else self.scope.get("user"), lab)
 
     @database_sync_to_async
     def _events_after(self, seq: int) -> list[dict]:

@@ -41,6 +41,14 @@ def lab_for(user, lab_id: int) -> Lab:
     return lab
 
 
+def lab_visible(user, lab_moid: str) -> Lab | None:
+    """The lab named `lab-7` (or `7`) if `user` may see it, else None (sockets and the API)."""
+    number = id_number(str(lab_moid).removeprefix("lab-"))
+    if number is None or user is None or not user.is_authenticated:
+        return None
+    return labs_visible_to(user).filter(pk=number).first()
+
+
 def id_number(text: str) -> int | None:
     """The number in an id ("42" of vm-42): ASCII digits only (str.isdigit also takes "²"), and
     small enough for a database key."""

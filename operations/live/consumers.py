@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.http import Http404
 
-from inventory.selectors import id_number, lab_for
+from inventory.selectors import lab_visible
 
 from .hub import hub
 
@@ -27,14 +26,8 @@ class LabLiveConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _allowed_lab(self, lab: str) -> int | None:
-        user = self.scope.get("user")
-        number = id_number(lab.removeprefix("lab-"))
-        if user is None or not user.is_authenticated or number is None:
-            return None
-        try:
-            return lab_for(user, number).pk
-        except Http404:
-            return None
+        found = lab_visible(self.scope.get("user"), lab)
+        return found.pk if found else None
 
     async def deliver(self, message: dict) -> None:
         await self.send(text_data=message["html"])

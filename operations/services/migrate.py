@@ -27,7 +27,7 @@ from operations.kinds import Kind, register
 from operations.models import Task, TaskState
 
 from .records import event_log, task_failed_event, task_queued
-from .tasks import require_idle
+from .tasks import locked_vm, require_idle
 
 PRIORITIES = ("high", "low")
 
@@ -45,13 +45,6 @@ def migration_problems(vm: VirtualMachine, *, host: Host | None, datastore: Data
     return [Problem("error", "Select a destination host or datastore.")]
 
 
-def _locked(vm_id: int) -> VirtualMachine:
-    try:
-        return VirtualMachine.objects.select_for_update().select_related("host", "datastore", "lab").get(pk=vm_id)
-    except VirtualMachine.DoesNotExist:
-        raise InvalidState("The virtual machine no longer exists.") from None
-
-
 @transaction.atomic
 def vm_migrate(
     *, vm: VirtualMachine, user, host: Host | None = None, datastore: Datastore | None = None, priority: str = "high",
@@ -59,7 +52,7 @@ def vm_migrate(
     """Start a migration. Change host of a running VM = VMotion ("Migrate virtual machine"); change
     datastore of a running VM = Storage VMotion ("Relocate virtual machine storage"); a
     powered-off VM is cold-migrated, host and datastore at once if both are given."""
-    vm = _locked(vm.pk)
+    vm = locked_vm(vm.pk)
     if priority not in PRIORITIES:
         raise InvalidArgument(f"Unknown VMotion priority '{priority}': use high or low.")
     for obj in (host, datastore):
@@ -105,7 +98,7 @@ def _reserved_by_vmotions(host: Host, excluding: Task) -> int:
 
 
 def _vmotion_begin(task: Task, now: float, sharing: int) -> dict:
-    vm = _locked(task.params["vm"])
+    vm = locked_vm(task.params["vm"])
     src, dst = _hosts(task)
     if vm.host_id != src.pk:
         raise InvalidState(f"{vm.name} is no longer on {src.name}.")
@@ -148,7 +141,7 @@ def _vmotion_plan(task: Task, inputs: dict):
 
 
 def _vmotion_commit(task: Task, commit: str, facts: dict, now: float) -> None:
-    vm = _locked(task.params["vm"])
+    vm = locked_vm(task.params["vm"])
     src, dst = _hosts(task)
     if vm.host_id != src.pk or vm.power_state != VmPowerState.POWERED_ON:
         raise InvalidState(f"{vm.name} changed state during the migration; it stays on {vm.host.name}.")
@@ -185,7 +178,7 @@ def _relocate_targets(task: Task) -> tuple[Host | None, Datastore | None]:
 
 
 def _relocate_begin(task: Task, now: float, sharing: int) -> dict:
-    vm = _locked(task.params["vm"])
+    vm = locked_vm(task.params["vm"])
     host, datastore = _relocate_targets(task)
     live = vm.power_state == VmPowerState.POWERED_ON
     if live != task.params["live"]:
@@ -213,7 +206,7 @@ def _relocate_plan(task: Task, inputs: dict):
 
 
 def _relocate_commit(task: Task, commit: str, facts: dict, now: float) -> None:
-    vm = _locked(task.params["vm"])
+    vm = locked_vm(task.params["vm"])
     host, datastore = _relocate_targets(task)
     src = vm.host
     if (vm.power_state == VmPowerState.POWERED_ON) != task.params["live"]:

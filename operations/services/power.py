@@ -18,7 +18,7 @@ from operations.kinds import Kind, register
 from operations.models import Task
 
 from .records import event_log, task_failed_event, task_queued
-from .tasks import require_idle
+from .tasks import locked_vm, require_idle
 
 TASK_NAMES = {
     "power-on": "Power On virtual machine",
@@ -26,14 +26,6 @@ TASK_NAMES = {
     "shutdown": "Initiate guest OS shutdown",
     "reset": "Reset virtual machine",
 }
-
-
-def _locked(vm_id: int) -> VirtualMachine:
-    try:
-        return VirtualMachine.objects.select_for_update().select_related(
-            "host", "host__datacenter", "lab", "datastore").get(pk=vm_id)
-    except VirtualMachine.DoesNotExist:
-        raise InvalidState("The virtual machine no longer exists.") from None
 
 
 def _refusal(vm: VirtualMachine, action: str, now: float) -> None:
@@ -69,7 +61,7 @@ def _refusal(vm: VirtualMachine, action: str, now: float) -> None:
 @transaction.atomic
 def vm_power(*, vm: VirtualMachine, action: str, user) -> Task:
     """Start a power operation on `vm`: power-on, power-off, shutdown (needs VMware Tools) or reset."""
-    vm = _locked(vm.pk)
+    vm = locked_vm(vm.pk)
     require_idle(vm)
     _refusal(vm, action, vm.lab.now())
     return task_queued(lab=vm.lab, name=TASK_NAMES[action], kind="vm.power", target=vm, user=user,
@@ -77,7 +69,7 @@ def vm_power(*, vm: VirtualMachine, action: str, user) -> Task:
 
 
 def _begin(task: Task, now: float, sharing: int) -> dict:
-    vm = _locked(task.params["vm"])
+    vm = locked_vm(task.params["vm"])
     action = task.params["action"]
     _refusal(vm, action, now)
     return {"action": action, "shutdown_s": boot_profile(vm.guest_os).shutdown}
@@ -96,7 +88,7 @@ EVENTS = {
 
 
 def _commit(task: Task, commit: str, facts: dict, now: float) -> None:
-    vm = _locked(task.params["vm"])
+    vm = locked_vm(task.params["vm"])
     if commit == "power-on":
         _refusal(vm, commit, now)
         vm.power_state, vm.powered_on_at = VmPowerState.POWERED_ON, now

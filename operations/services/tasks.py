@@ -5,9 +5,19 @@ from __future__ import annotations
 from django.db import transaction
 
 from operations.faults import InvalidState, ResourceBusy
+from inventory.models import VirtualMachine
 from operations.models import Task, TaskState
 
 ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
+
+
+def locked_vm(vm_id: int) -> VirtualMachine:
+    """The VM row, locked for this transaction, with what the timed operations read of it."""
+    try:
+        return VirtualMachine.objects.select_for_update().select_related(
+            "host", "host__datacenter", "lab", "datastore").get(pk=vm_id)
+    except VirtualMachine.DoesNotExist:
+        raise InvalidState("The virtual machine no longer exists.") from None
 
 
 def active_task(moid: str, lab_id: int) -> Task | None:
