@@ -92,14 +92,14 @@ class Reach:
 
 def vmotion_resources(vm: VirtualMachine) -> list[Reach]:
     """The VMotion resources map of a VM: every host of its datacenter, compatible or not, and why."""
-    from operations.services.migrate import migration_problems
+    from operations.services.migrate import host_compatibility
 
+    hosts = Host.objects.filter(lab=vm.lab, datacenter_id=vm.host.datacenter_id).select_related("cluster").order_by("name")
     result = []
-    for host in Host.objects.filter(lab=vm.lab, datacenter_id=vm.host.datacenter_id).select_related("cluster").order_by("name"):
+    for host, problems in host_compatibility(vm, hosts):
         if host.pk == vm.host_id:
             result.append(Reach(host, "current", []))
             continue
-        problems = migration_problems(vm, host=host, datastore=None)
         verdict = "error" if any(p.is_error for p in problems) else ("warning" if problems else "ok")
         result.append(Reach(host, verdict, [p.message for p in problems]))
     return result

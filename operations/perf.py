@@ -145,3 +145,12 @@ def host_charts(lab: Lab, host: Host) -> list[Chart]:
             Series("FT logging", "Mbit/s", "ft", [0.0] * len(times)),
         ]),
     ]
+
+
+def charts_for(lab: Lab, obj) -> list[Chart] | None:
+    """The charts of a host or a VM; None for anything else."""
+    if isinstance(obj, Host):
+        return host_charts(lab, obj)
+    if isinstance(obj, VirtualMachine):
+        return vm_charts(lab, VirtualMachine.objects.select_related("host").get(pk=obj.pk))
+    return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import clock, console, tasks
+from .views import clock, console, perf, tasks
 
 urlpatterns = [
     path("labs/<int:lab_id>/recent-tasks/", tasks.recent_tasks, name="recent-tasks"),
@@ -8,5 +8,5 @@ urlpatterns = [
     path("labs/<int:lab_id>/clock/", clock.clock, name="clock"),
     path("labs/<int:lab_id>/<str:moid>/console/", console.console, name="console"),
     path("labs/<int:lab_id>/<str:moid>/console/screen/", console.screen, name="console-screen"),
-    path("labs/<int:lab_id>/<str:moid>/performance/charts/", console.performance_charts, name="performance-charts"),
+    path("labs/<int:lab_id>/<str:moid>/performance/charts/", perf.performance_charts, name="performance-charts"),
 ]

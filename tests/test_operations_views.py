@@ -110,3 +110,23 @@ def test_bad_clock_input_is_refused_with_a_message(owner_client, lab):
         response = owner_client.post(url, data, HTTP_HX_REQUEST="true")
         assert response.status_code == 422, data
     assert Lab.objects.get(pk=lab.pk).clock_speed == 1 and Lab.objects.get(pk=lab.pk).sim_seconds == lab.sim_seconds
+
+
+def test_the_vm_maps_tab_shows_where_vmotion_could_go_and_why_not(owner_client, lab, web01, esx02):
+    esx02.vmknics.update(vmotion=False)
+    page = owner_client.get(reverse("object-tab", args=[lab.pk, web01.moid, "maps"])).content.decode()
+    assert "VMotion Resources" in page and "Current host" in page
+    assert "Incompatible" in page and "esx02.lab.local has no VMkernel port enabled for VMotion" in page
+    assert 'id="lab-map"' in page and f'data-moid="{web01.moid}"' in page and 'class="map-datastore' in page
+
+
+def test_the_host_performance_chart_shows_vmotion_traffic_while_a_vm_migrates(owner_client, lab, web01, esx01, esx02,
+                                                                             owner, sim):
+    url = reverse("performance-charts", args=[lab.pk, esx01.moid])
+    assert "VMotion: 0" in owner_client.get(url).content.decode()
+    vm_migrate(vm=web01, host=esx02, user=owner)
+    sim.run(20)
+    charts = owner_client.get(url).content.decode()
+    assert "VMotion: 880" in charts  # 110 MB/s on 1 GbE = 880 Mbit/s, on the source's chart
+    tab = owner_client.get(reverse("object-tab", args=[lab.pk, esx01.moid, "performance"])).content.decode()
+    assert "CPU" in tab and "Memory" in tab and "FT logging" in tab

@@ -165,10 +165,9 @@ def maps_data(request, lab, obj, kind) -> dict:
 
 
 def performance_data(request, lab, obj, kind) -> dict:
-    from operations.perf import host_charts, vm_charts
+    from operations.perf import charts_for
 
-    charts = host_charts(lab, obj) if kind == "host" else vm_charts(lab, obj)
-    return {"charts": charts}
+    return {"charts": charts_for(lab, obj)}
 
 
 TAB_DATA = {

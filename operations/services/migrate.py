@@ -45,6 +45,13 @@ def migration_problems(vm: VirtualMachine, *, host: Host | None, datastore: Data
     return [Problem("error", "Select a destination host or datastore.")]
 
 
+def host_compatibility(vm: VirtualMachine, hosts) -> list[tuple[Host, list[Problem]]]:
+    """Change host to each of `hosts`: the problems per host, with the VM's and its source's
+    facts read once (the wizard's compatibility column, the VMotion resources map)."""
+    facts, src = vm_facts(vm), host_facts(vm.host, for_vm=vm)
+    return [(host, host_problems(facts, src, host_facts(host, for_vm=vm))) for host in hosts]
+
+
 @transaction.atomic
 def vm_migrate(
     *, vm: VirtualMachine, user, host: Host | None = None, datastore: Datastore | None = None, priority: str = "high",

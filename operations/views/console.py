@@ -27,18 +27,3 @@ def screen(request, lab_id: int, moid: str):
     lab, vm = _vm(request, lab_id, moid)
     return render(request, "operations/partials/console_body.html", {"lab": lab, "vm": vm, "c": console_for(vm, lab.now())})
 
-
-def performance_charts(request, lab_id: int, moid: str):
-    """A host's or VM's charts alone, refreshed every few seconds by the Performance tab."""
-    from inventory.models import Host
-    from operations.perf import host_charts, vm_charts
-
-    lab = lab_for(request.user, lab_id)
-    obj = object_for(lab, moid)
-    if isinstance(obj, Host):
-        charts = host_charts(lab, obj)
-    elif isinstance(obj, VirtualMachine):
-        charts = vm_charts(lab, VirtualMachine.objects.select_related("host").get(pk=obj.pk))
-    else:
-        raise Http404("Only hosts and virtual machines have performance charts")
-    return render(request, "operations/partials/perf_charts.html", {"charts": charts})

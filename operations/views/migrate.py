@@ -14,7 +14,7 @@ from inventory.templatetags.vsphere import object_url
 from inventory.views.pages import lab_frame
 from operations.checks import Problem
 from operations.faults import VimFault
-from operations.services.migrate import migration_problems, vm_migrate
+from operations.services.migrate import host_compatibility, migration_problems, vm_migrate
 
 TYPES = {
     "host": ("Change host", "Move the virtual machine to another host."),
@@ -129,4 +129,4 @@ def _host_rows(vm, hosts, selected):
     hosts = list(hosts)
     if len(hosts) > COMPAT_COLUMN_LIMIT:
         return [(h, None) for h in hosts]
-    return [(h, _worst(migration_problems(vm, host=h, datastore=None))) for h in hosts]
+    return [(h, _worst(problems)) for h, problems in host_compatibility(vm, hosts)]
