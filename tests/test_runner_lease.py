@@ -8,11 +8,7 @@ from operations.models import Task
 from operations.runner.runner import Runner
 from operations.services.migrate import vm_migrate
 from operations.services.tasks import task_cancel
-from tests.conftest import vm_named
-
-
-def advance(lab, seconds):
-    Lab.objects.filter(pk=lab.pk).update(sim_seconds=Lab.objects.get(pk=lab.pk).sim_seconds + seconds)
+from tests.conftest import advance, vm_named
 
 
 def hand_over(lab, to: str = "someone-else"):

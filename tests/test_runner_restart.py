@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from inventory import services
-from inventory.models import Host, Lab, VirtualMachine
+from inventory.models import Host, VirtualMachine
 from operations.models import Task
 from operations.services.migrate import vm_migrate
-from tests.conftest import shared_database_url
+from tests.conftest import advance, shared_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,10 +35,6 @@ def eventually(predicate, what: str, timeout: float = 30.0):
             return result
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def advance(lab: Lab, seconds: float) -> None:
-    Lab.objects.filter(pk=lab.pk).update(sim_seconds=Lab.objects.get(pk=lab.pk).sim_seconds + seconds)
 
 
 def kill(worker: subprocess.Popen) -> None:
