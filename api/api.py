@@ -12,7 +12,7 @@ from inventory import services
 from inventory.hardware import PROFILES_BY_KEY, HostSpec
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from inventory.presets import lab_create
-from inventory.selectors import id_number, lab_visible, labs_visible_to, object_for, with_space
+from inventory.selectors import id_number, lab_visible, labs_visible_to, object_for, shutting_down, with_space
 from operations.faults import InvalidArgument, VimFault
 from operations.models import Event, Task
 from operations.services import clock as clock_services
@@ -332,7 +332,7 @@ def network_get(request, lab: str, network: str):
 @vc.get("/{lab}/vcenter/vm", response={200: list[VmOut], **ERRORS})
 def vm_list(request, lab: str):
     the_lab = _lab(request, lab)
-    now, stopping = the_lab.now(), present.shutting_down(the_lab)
+    now, stopping = the_lab.now(), shutting_down(the_lab)
     return [present.vm(v, now, stopping) for v in _vms(the_lab)]
 
 
@@ -340,7 +340,7 @@ def vm_list(request, lab: str):
 def vm_get(request, lab: str, vm: str):
     the_lab = _lab(request, lab)
     v = _obj(the_lab, vm, VirtualMachine, "virtual machine")
-    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), present.shutting_down(the_lab))
+    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), shutting_down(the_lab))
 
 
 @vc.post("/{lab}/vcenter/vm", response={201: VmOut, **ERRORS}, summary="New Virtual Machine (one disk, one network adapter)")
@@ -369,7 +369,7 @@ def vm_patch(request, lab: str, vm: str, spec: VmPatch):
         memory_overhead_override_mb=sent["memory_overhead_MiB"] if "memory_overhead_MiB" in sent else "keep",
         workload=spec.workload,
     )
-    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), present.shutting_down(the_lab))
+    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), shutting_down(the_lab))
 
 
 POWER = {"start": "power-on", "stop": "power-off", "reset": "reset", "shutdown": "shutdown"}
@@ -410,7 +410,7 @@ def vm_fault_tolerance(request, lab: str, vm: str,
 def vm_fault(request, lab: str, vm: str, action: str = Query(..., pattern="^(" + "|".join(VM_FAULTS) + ")$")):
     the_lab = _lab(request, lab)
     v = vm_inject_fault(vm=_obj(the_lab, vm, VirtualMachine, "virtual machine"), action=action, user=request.auth)
-    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), present.shutting_down(the_lab))
+    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), shutting_down(the_lab))
 
 
 api.add_router("/session", session)

@@ -6,7 +6,7 @@ from inventory.capacity import HYPERVISOR_MEMORY_MB
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datastore, Host, Network, VirtualMachine
 from operations.checks.ha import HostCapacity, VmNeed, slot_info
-from operations.engine.power import guest_state
+from inventory.selectors import guest_of
 from operations.models import Task
 
 from .schemas import sim_time
@@ -22,15 +22,8 @@ def upper(value: str) -> str:
     return "".join(f"_{c}" if c.isupper() else c for c in value).upper()
 
 
-def shutting_down(lab) -> set[str]:
-    return set(Task.objects.filter(lab=lab, kind="vm.power", params__action="shutdown", state="running")
-               .values_list("object_moid", flat=True))
-
-
 def vm(v: VirtualMachine, now: float, stopping: set[str]) -> dict:
-    on = v.power_state == VmPowerState.POWERED_ON and v.powered_on_at is not None
-    uptime = now - v.powered_on_at if on else None
-    guest = guest_state(v.guest_os, uptime, v.moid in stopping, on and v.guest_hung_at is not None)
+    uptime, guest = guest_of(v, now, v.moid in stopping)
     return {
         "vm": v.moid, "name": v.name, "power_state": upper(v.power_state), "host": v.host.moid,
         "cluster": f"domain-c{v.host.cluster_id}" if v.host.cluster_id else None,

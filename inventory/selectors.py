@@ -216,18 +216,31 @@ def datastores_in(lab, obj, kind):
     return scope[kind]()
 
 
+def shutting_down(lab: Lab) -> set[str]:
+    """The VMs (moids) whose guest OS is shutting down: a Shut Down Guest task is running."""
+    return set(Task.objects.filter(lab=lab, kind="vm.power", params__action="shutdown", state="running")
+               .values_list("object_moid", flat=True))
+
+
+def guest_of(vm: VirtualMachine, now: float, stopping: bool = False):
+    """(uptime in seconds or None, engine GuestState) of a VM at simulated time `now`: the
+    Summary, the console and the API all read the guest from here."""
+    from operations.engine.power import guest_state
+
+    on = vm.power_state == VmPowerState.POWERED_ON and vm.powered_on_at is not None
+    uptime = now - vm.powered_on_at if on else None
+    return uptime, guest_state(vm.guest_os, uptime, on and stopping, on and vm.guest_hung_at is not None)
+
+
 def vm_live(lab: Lab, vm: VirtualMachine, now: float | None = None) -> dict:
     """What the VM's live Summary box shows (inventory/partials/vm_live.html): the page's first
     render and every push use this."""
-    from operations.engine.power import guest_state
     from operations.services.tasks import active_task
 
-    now = lab.now() if now is None else now
-    uptime = None if vm.powered_on_at is None else now - vm.powered_on_at
-    return {
-        "vm": vm, "host": vm.host, "uptime": uptime, "active_task": active_task(vm.moid, lab.pk),
-        "guest": guest_state(vm.guest_os, uptime, hung=vm.guest_hung_at is not None),
-    }
+    task = active_task(vm.moid, lab.pk)
+    stopping = task is not None and task.state == "running" and task.params.get("action") == "shutdown"
+    uptime, guest = guest_of(vm, lab.now() if now is None else now, stopping)
+    return {"vm": vm, "host": vm.host, "uptime": uptime, "active_task": task, "guest": guest}
 
 
 def host_live(host: Host) -> dict:

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from inventory.choices import VmPowerState
 from inventory.models import VirtualMachine
-from operations.engine.power import boot_profile, guest_state
-from operations.models import Event, Task, TaskState
+from inventory.selectors import guest_of
+from inventory.selectors import shutting_down as shutting_down_in
+from operations.engine.power import boot_profile
+from operations.models import Event
 
 PING_WINDOW_S = 60
 CLIENT = "student@192.168.1.50"
@@ -85,12 +87,9 @@ def _rtt(vm_id: int, second: int) -> float:
 
 def console_for(vm: VirtualMachine, now: float) -> Console:
     on = vm.power_state == VmPowerState.POWERED_ON and vm.powered_on_at is not None
-    uptime = now - vm.powered_on_at if on else None
-    shutting_down = on and Task.objects.filter(
-        lab_id=vm.lab_id, object_moid=vm.moid, kind="vm.power", params__action="shutdown",
-        state=TaskState.RUNNING).exists()
+    shutting_down = vm.moid in shutting_down_in(vm.lab)
     hung = on and vm.guest_hung_at is not None
-    state = guest_state(vm.guest_os, uptime, shutting_down, hung)
+    uptime, state = guest_of(vm, now, shutting_down)
     profile = boot_profile(vm.guest_os)
     session_kind = "Remote Desktop" if profile.family == "windows" else "SSH"
     # a reset (not a power-on from off): the guest was up, with a session, until a moment ago

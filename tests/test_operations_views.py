@@ -130,3 +130,14 @@ def test_the_host_performance_chart_shows_vmotion_traffic_while_a_vm_migrates(ow
     assert "VMotion: 880" in charts  # 110 MB/s on 1 GbE = 880 Mbit/s, on the source's chart
     tab = owner_client.get(reverse("object-tab", args=[lab.pk, esx01.moid, "performance"])).content.decode()
     assert "CPU" in tab and "Memory" in tab and "FT logging" in tab
+
+
+def test_summary_console_and_api_agree_while_the_guest_shuts_down(owner_client, lab, web01, owner, sim):
+    from operations.services.power import vm_power
+
+    vm_power(vm=web01, action="shutdown", user=owner)
+    sim.run(3)
+    summary = owner_client.get(reverse("object", args=[lab.pk, web01.moid])).content.decode()
+    screen = owner_client.get(reverse("console-screen", args=[lab.pk, web01.moid])).content.decode()
+    api = owner_client.get(f"/api/labs/{lab.moid}/vcenter/vm/{web01.moid}").json()
+    assert "guest shutting down" in summary and "Shutting down" in screen and api["guest_state"] == "SHUTTING_DOWN"
