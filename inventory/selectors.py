@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from accounts.roles import is_instructor
 from inventory.capacity import Usage, host_usage, reservations
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
@@ -25,9 +26,9 @@ MOID_MODELS = {
 
 
 def labs_visible_to(user):
-    """Instructors (staff) see every lab; others their own and those they are members of."""
+    """Instructors see every lab; others their own and those they are members of."""
     labs = Lab.objects.select_related("owner")
-    if user.is_staff:
+    if is_instructor(user):
         return labs.all()
     return labs.filter(Q(owner=user) | Q(members=user)).distinct()
 

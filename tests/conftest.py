@@ -2,6 +2,7 @@ import pytest
 from django.db.models import F
 from django.contrib.auth import get_user_model
 
+from accounts.roles import make_instructor
 from inventory.models import Host, Lab, VirtualMachine
 from inventory.presets import lab_create
 from operations.runner.runner import Runner
@@ -33,7 +34,9 @@ def stranger(make_user):
 
 @pytest.fixture
 def instructor(make_user):
-    return make_user("teacher", is_staff=True)
+    user = make_user("teacher")
+    make_instructor(user)
+    return user
 
 
 @pytest.fixture

@@ -88,3 +88,11 @@ def test_an_object_of_another_lab_is_not_found_through_this_lab(owner_client, la
     assert response.status_code == 404
     their_vm.refresh_from_db()
     assert their_vm.power_state == "poweredOff"
+
+
+def test_the_staff_flag_alone_is_not_the_instructor_role(client, make_user, lab):
+    """Instructors are a role (the Instructors group), not Django's staff flag."""
+    admin_only = make_user("admin-only", is_staff=True)
+    client.force_login(admin_only)
+    assert client.get(reverse("lab", args=[lab.pk])).status_code == 404
+    assert "Instructor" not in client.get(reverse("home")).content.decode()

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.roles import is_instructor
 from inventory.selectors import lab_for
 from operations.faults import VimFault
 from operations.services.clock import clock_advance, clock_set
@@ -16,7 +17,7 @@ ADVANCES = [(60, "+1 min"), (600, "+10 min")]
 def clock_context(lab, user) -> dict:
     import time
 
-    return {"lab": lab, "can_control": user.is_staff or lab.owner_id == user.pk, "speeds": SPEEDS,
+    return {"lab": lab, "can_control": is_instructor(user) or lab.owner_id == user.pk, "speeds": SPEEDS,
             "advances": ADVANCES, "server_wall": time.time()}
 
 

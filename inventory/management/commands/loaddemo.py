@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.roles import make_instructor
 from inventory.presets import lab_create
 
 DEMO_PASSWORD = "vsphere4lab"
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         if User.objects.exists():
             self.stdout.write("Users already exist: demo users not loaded (they are created on a new database only).")
             return
-        User.objects.create_user(INSTRUCTOR, password=DEMO_PASSWORD, is_staff=True, first_name="Instructor")
+        make_instructor(User.objects.create_user(INSTRUCTOR, password=DEMO_PASSWORD, first_name="Instructor"))
         for name in STUDENTS:
             student = User.objects.create_user(name, password=DEMO_PASSWORD)
             lab_create(owner=student, preset="seed-article", name=f"{name}'s lab")
