@@ -1,11 +1,21 @@
 """A small discrete-event core in the manner of SimPy: a heap of timed callbacks and processes
-written as generators that yield how long to wait, or an event to wait for."""
+written as generators that yield how long to wait, or an event to wait for.
+
+Primitives: `timeout()` (an event after a delay), `any_of()` / `all_of()` (conditions over
+several events), `Signal` (a broadcast a process can subscribe to, fired any number of times)
+and `Store` (a FIFO of items, `get()` waits for one). Same-time events run by priority (inputs
+from outside are URGENT: they happen before the steps of the processes due at that instant),
+then in the order they were scheduled, so a run is deterministic."""
 
 from __future__ import annotations
 
 import heapq
 import itertools
 from typing import Callable, Generator
+
+
+URGENT = 0  # outside inputs (faults, restores, commands): before anything else due at that instant
+NORMAL = 1
 
 
 class Interrupt(Exception):
@@ -115,13 +125,28 @@ class Simulation:
 
     def __init__(self, now: float = 0.0):
         self.now = now
-        self._heap: list[tuple[float, int, Timer]] = []
+        self._heap: list[tuple[float, int, int, Timer]] = []
         self._seq = itertools.count()
 
-    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+    def call_at(self, when: float, callback: Callable[[], None], priority: int = NORMAL) -> Timer:
         timer = Timer(callback)
-        heapq.heappush(self._heap, (max(when, self.now), next(self._seq), timer))
+        heapq.heappush(self._heap, (max(when, self.now), priority, next(self._seq), timer))
         return timer
+
+    def timeout(self, delay: float, value=None) -> Event:
+        """An event that triggers `delay` simulated seconds from now."""
+        if delay < 0:
+            raise ValueError("a timeout cannot be negative")
+        event = Event(self)
+        self.call_at(self.now + delay, lambda: event.succeed(value))
+        return event
+
+    def any_of(self, events: list[Event]) -> Condition:
+        """Triggers as soon as one of `events` has; its value maps the triggered ones to their values."""
+        return Condition(self, events, need_all=False)
+
+    def all_of(self, events: list[Event]) -> Condition:
+        return Condition(self, events, need_all=True)
 
     def process(self, body: ProcessBody) -> Process:
         return Process(self, body)
@@ -130,12 +155,12 @@ class Simulation:
         return Event(self)
 
     def peek(self) -> float | None:
-        while self._heap and self._heap[0][2].cancelled:
+        while self._heap and self._heap[0][3].cancelled:
             heapq.heappop(self._heap)
         return self._heap[0][0] if self._heap else None
 
     def step(self) -> None:
-        when, _, timer = heapq.heappop(self._heap)
+        when, _, _, timer = heapq.heappop(self._heap)
         self.now = when
         if not timer.cancelled:
             timer.callback()
@@ -145,3 +170,79 @@ class Simulation:
         while (nxt := self.peek()) is not None and nxt <= until:
             self.step()
         self.now = max(self.now, until)
+
+
+class Condition(Event):
+    """any_of / all_of: triggers when one (or every) event of a list has triggered. Its value is
+    a dict of the triggered events and their values, in the order of the list."""
+
+    def __init__(self, sim: Simulation, events: list[Event], need_all: bool):
+        super().__init__(sim)
+        self.events, self.need_all = list(events), need_all
+        if not self.events:
+            self.succeed({})
+            return
+        for event in self.events:
+            event.on(self._check)
+
+    def _check(self, _event: Event) -> None:
+        if self.triggered:
+            return
+        done = [e for e in self.events if e.triggered]
+        if done and (not self.need_all or len(done) == len(self.events)):
+            for event in self.events:
+                event.forget(self._check)
+            self.succeed({e: e.value for e in done})
+
+
+class Signal:
+    """A broadcast: `wait()` is an event that triggers at the next `fire(value)`. Any number of
+    processes may wait; each fire wakes those waiting then. Nothing is remembered in between."""
+
+    def __init__(self, sim: Simulation):
+        self.sim = sim
+        self._next: Event | None = None
+
+    def wait(self) -> Event:
+        if self._next is None:
+            self._next = Event(self.sim)
+        return self._next
+
+    def fire(self, value=None) -> int:
+        """Wake every process waiting now; returns how many events were triggered (0 or 1)."""
+        event, self._next = self._next, None
+        if event is None:
+            return 0
+        event.succeed(value)
+        return 1
+
+
+class Store:
+    """A FIFO of items: `put()` never waits, `get()` is an event that triggers with the oldest
+    item, at once if there is one."""
+
+    def __init__(self, sim: Simulation):
+        self.sim = sim
+        self.items: list = []
+        self._getters: list[Event] = []
+
+    def put(self, item) -> None:
+        self._getters = [g for g in self._getters if not g.triggered]
+        if self._getters:
+            self._getters.pop(0).succeed(item)
+        else:
+            self.items.append(item)
+
+    def get(self) -> Event:
+        event = Event(self.sim)
+        if self.items:
+            event.succeed(self.items.pop(0))
+        else:
+            self._getters.append(event)
+        return event
+
+    def cancel(self, getter: Event) -> None:
+        """Withdraw a get() its process no longer waits for (it was interrupted): the next item
+        goes to the next getter instead of being lost."""
+        if getter in self._getters:
+            self._getters.remove(getter)
