@@ -156,6 +156,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are not recorded (no row per login)
 AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = []  # the log names the user and the address (never a password)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
