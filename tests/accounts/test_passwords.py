@@ -18,7 +18,7 @@ def test_an_instructor_resets_a_students_password_and_ends_their_api_sessions(cl
     ApiSession.objects.create(user=owner)
     client.force_login(instructor)
     listing = client.get("/accounts/students/")
-    assert b"alice" in listing.content and b"teacher" not in listing.content
+    assert b"<td>alice</td>" in listing.content and b"<td>teacher</td>" not in listing.content
     assert reset(client, owner).status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("new-lesson-pass-1") and not owner.check_password(PASSWORD)
