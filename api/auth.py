@@ -5,10 +5,11 @@ A request that carries the token header is decided by the token alone: a bad or 
 UNAUTHENTICATED (401) whatever the method, never a fall-through to the browser session (which
 would answer a POST with a CSRF failure)."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.utils import timezone
 from ninja.errors import AuthenticationError
-from ninja.security import APIKeyHeader, HttpBasicAuth, django_auth
+from ninja.security import APIKeyCookie, APIKeyHeader, HttpBasicAuth
 
 from .models import ApiSession
 
@@ -44,6 +45,21 @@ class SessionToken(APIKeyHeader):
         return user
 
 
+class BrowserSession(APIKeyCookie):
+    """A logged-in browser session, with its CSRF token on unsafe methods. Without a logged-in
+    session there is nothing to check a CSRF token for: the caller is simply UNAUTHENTICATED."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)  # checks the CSRF token (403 when it is missing)
+
+    def authenticate(self, request, key):
+        return request.user if request.user.is_authenticated else None
+
+
 class BasicCredentials(HttpBasicAuth):
     """POST /api/session. authenticate() gets the request, so django-axes counts the failures per
     user and address as it does for the login form (accounts/throttle.py); a success is a login
@@ -61,4 +77,4 @@ class BasicCredentials(HttpBasicAuth):
 
 token_auth = SessionToken()
 basic_auth = BasicCredentials()
-API_AUTH = [token_auth, django_auth]
+API_AUTH = [token_auth, BrowserSession()]
