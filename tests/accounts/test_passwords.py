@@ -9,6 +9,13 @@ from api.models import ApiSession
 from tests.conftest import PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """Hashing with the production hasher costs half a second a password; what is tested here is who
+    may log in, not the hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def reset(client, user, password="new-lesson-pass-1"):
     return client.post(f"/accounts/students/{user.pk}/password/",
                        {"new_password1": password, "new_password2": password})

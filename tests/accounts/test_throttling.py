@@ -14,6 +14,13 @@ STUDENT_PC, OTHER_PC, INSTRUCTOR_PC = "10.0.0.21", "10.0.0.22", "10.0.0.5"
 LIMIT = settings.AXES_FAILURE_LIMIT
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """Hashing with the production hasher costs half a second a password; what is tested here is who
+    may log in, not the hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def form_login(client, username, password, address):
     return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
