@@ -206,7 +206,7 @@ LOGGING = {
 # proxy (nginx, Caddy, a load balancer) terminates HTTPS and forwards plain HTTP to daphne: it
 # trusts the proxy's X-Forwarded-Proto (the proxy must set it, overwriting the client's),
 # redirects HTTP to HTTPS, sends HSTS and marks the cookies Secure. `manage.py check --deploy` is
-# clean with it (tests/test_deploy.py).
+# clean with it (tests/api/test_deploy.py).
 BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
 # Client addresses (login throttling): behind N proxies, the address the outermost proxy saw is
 # the N-th X-Forwarded-For entry from the right (the ones to its left can be forged by clients).
