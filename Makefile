@@ -18,8 +18,10 @@ venv: $(VENV)/.installed
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
+# Demo users get the README's password only when HOST is a loopback address; otherwise random
+# passwords, printed once (inventory/management/commands/loaddemo.py).
 run: migrate
-	$(PY) manage.py loaddemo
+	$(PY) manage.py loaddemo --host $(HOST)
 	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py serve
 
 test: venv

@@ -24,6 +24,7 @@ from operations.services.tasks import task_cancel
 from . import present
 from .auth import API_AUTH, basic_auth, token_auth
 from .errors import ERRORS, STATUS, Error, body
+from .filters import HostFilter, NamedFilter, VmFilter
 from .models import ApiSession
 from .schemas import (
     Advance, ClockOut, ClockPatch, ClusterCreate, ClusterHostIn, ClusterOut, ClusterPatch, DatacenterOut,
@@ -248,9 +249,10 @@ def cluster_add_host(request, lab: str, cluster: str, spec: ClusterHostIn):
     return present.host(services.host_move(host=h, destination=c, user=request.auth))
 
 
-@vc.get("/{lab}/vcenter/host", response={200: list[HostOut], **ERRORS})
-def host_list(request, lab: str):
-    return [present.host(h) for h in Host.objects.filter(lab=_lab(request, lab))]
+@vc.get("/{lab}/vcenter/host", response={200: list[HostOut], **ERRORS},
+        summary="Hosts matching every filter given (repeat a parameter for several values)")
+def host_list(request, lab: str, filters: HostFilter = Query(...)):
+    return [present.host(h) for h in filters.apply(Host.objects.filter(lab=_lab(request, lab)))]
 
 
 @vc.get("/{lab}/vcenter/host/{host}", response={200: HostOut, **ERRORS})
@@ -308,9 +310,9 @@ def host_fault(request, lab: str, host: str, action: str = Query(..., pattern="^
 
 
 @vc.get("/{lab}/vcenter/datastore", response={200: list[DatastoreOut], **ERRORS})
-def datastore_list(request, lab: str):
-    datastores = with_space(Datastore.objects.filter(lab=_lab(request, lab))).prefetch_related("hosts")
-    return [present.datastore(d) for d in datastores.order_by("name")]
+def datastore_list(request, lab: str, filters: NamedFilter = Query(...)):
+    datastores = filters.apply(Datastore.objects.filter(lab=_lab(request, lab)), "datastore-")
+    return [present.datastore(d) for d in with_space(datastores).prefetch_related("hosts")]
 
 
 @vc.get("/{lab}/vcenter/datastore/{datastore}", response={200: DatastoreOut, **ERRORS})
@@ -320,8 +322,9 @@ def datastore_get(request, lab: str, datastore: str):
 
 
 @vc.get("/{lab}/vcenter/network", response={200: list[NetworkOut], **ERRORS})
-def network_list(request, lab: str):
-    return [present.network(n) for n in Network.objects.filter(lab=_lab(request, lab)).prefetch_related("portgroups")]
+def network_list(request, lab: str, filters: NamedFilter = Query(...)):
+    networks = filters.apply(Network.objects.filter(lab=_lab(request, lab)), "network-")
+    return [present.network(n) for n in networks.prefetch_related("portgroups")]
 
 
 @vc.get("/{lab}/vcenter/network/{network}", response={200: NetworkOut, **ERRORS})
@@ -329,11 +332,14 @@ def network_get(request, lab: str, network: str):
     return present.network(_obj(_lab(request, lab), network, Network, "network"))
 
 
-@vc.get("/{lab}/vcenter/vm", response={200: list[VmOut], **ERRORS})
-def vm_list(request, lab: str):
+@vc.get("/{lab}/vcenter/vm", response={200: list[VmOut], **ERRORS},
+        summary="VMs matching every filter given (repeat a parameter for several values); at most 4,000 "
+                "without `limit`")
+def vm_list(request, lab: str, filters: VmFilter = Query(...)):
     the_lab = _lab(request, lab)
+    vms = filters.apply(_vms(the_lab))
     now, stopping = the_lab.now(), shutting_down(the_lab)
-    return [present.vm(v, now, stopping) for v in _vms(the_lab)]
+    return [present.vm(v, now, stopping) for v in vms]
 
 
 @vc.get("/{lab}/vcenter/vm/{vm}", response={200: VmOut, **ERRORS})

@@ -140,10 +140,12 @@ def _scale(lab: Lab, *, hosts: int = 64, vms: int = 640, cluster_size: int = 32)
     clusters = [f"Cluster-{c + 1:02d}" for c in range(n_clusters)]
     host_plans = []
     for i in range(hosts):
-        # 10.x.y.z management and 172.16-31.x.y VMkernel addresses: unique for up to 65,000 hosts
+        # Management 10.(1 + i/250).(i%250).10 and VMkernel 172.16.(i/200).(10 + i%200), each /24
+        # holding .10-.209: valid and unique for 51,200 hosts (host 247 was 172.16.0.256 before;
+        # migration inventory 0005 repairs labs built then).
         host_plans.append(HostPlan(
             name=f"esx{i + 1:04d}.scale.local", profile="dl380g7-x5670-96", cluster=clusters[i // cluster_size],
-            management_ip=f"10.{1 + i // 250}.{i % 250}.10", vmkernel_ip=f"172.16.{i // 250}.{10 + i % 250}",
+            management_ip=f"10.{1 + i // 250}.{i % 250}.10", vmkernel_ip=f"172.16.{i // 200}.{10 + i % 200}",
             esx_version="4.1.0",
         ))
     datastores = [

@@ -12,8 +12,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from vcenter_web.limits import BodyLimit  # noqa: E402
 from vcenter_web.routing import websocket_urlpatterns  # noqa: E402
-
 
 
 class BrowserOriginValidator:
@@ -33,8 +33,9 @@ class BrowserOriginValidator:
 application = ProtocolTypeRouter(
     {
         # Static files are served by the app itself: the product runs offline in a classroom
-        # from one command, with no separate web server in front.
-        "http": ASGIStaticFilesHandler(django_asgi_app),
+        # from one command, with no separate web server in front. Oversized bodies are refused
+        # before Django reads them (vcenter_web/limits.py).
+        "http": BodyLimit(ASGIStaticFilesHandler(django_asgi_app)),
         "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -4,6 +4,7 @@ Embedded default (nothing set): SQLite file in the project directory, in-memory 
 At scale: DATABASE_URL=postgres://..., REDIS_URL=redis://...
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -22,6 +23,16 @@ def envbool(name: str, default: bool = False) -> bool:
     if value.lower() in {"0", "false", "no", "off"}:
         return False
     raise ValueError(f"{name} must be a boolean (1/0, true/false), got {value!r}")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
 
 
 def _secret_key() -> str:
@@ -53,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "axes",  # login throttling (accounts/throttle.py)
     "accounts",
     "inventory",
     "operations",
@@ -61,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vcenter_web.middleware.refuse_nul_in_path",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "api.urls.api_errors_as_json",
+    # Last, so it sees the flag its authentication backend sets on the pages and on POST /api/session.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vcenter_web.urls"
@@ -124,6 +139,25 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Authentication and login throttling (django-axes) ---------------------------------------
+# Failures are counted per user name AND client address together: a student who tries the
+# instructor's password from their own machine locks only that pair, and the instructor still logs
+# in from theirs. vCenter Single Sign-On's defaults: locked after 5 failures, unlocked after 5 min.
+# A form login and POST /api/session (HTTP Basic) go through the same backend, so both count.
+AUTHENTICATION_BACKENDS = [
+    "accounts.throttle.ThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(seconds=envint("LOGIN_LOCKOUT_S", 300))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are not recorded (no row per login)
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = []  # the log names the user and the address (never a password)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -139,7 +173,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Bounded request sizes: oversized input is refused before it reaches a form.
+# Bounded request sizes. REQUEST_BODY_MAX_BYTES is enforced before the body is read or spooled
+# (vcenter_web/limits.py, in the ASGI application and in daphne); Django's own limit on what it
+# parses stays below it.
+REQUEST_BODY_MAX_BYTES = envint("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
@@ -148,13 +185,41 @@ CSRF_COOKIE_HTTPONLY = False
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Errors of the runner and the live updates go to stderr (a failing step is logged and retried).
+# Errors of the runner and the live updates go to stderr (a failing step is logged and retried),
+# and so does every server error with its traceback (django.request logs each 500 at ERROR; Django's
+# own console handler prints only with DEBUG). Lockouts are logged by axes at WARNING.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "operations": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
         "api": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Production profile: behind a TLS-terminating reverse proxy -------------------------------
+# The classroom default is plain HTTP on a LAN. BEHIND_TLS_PROXY=1 is for a deployment where a
+# proxy (nginx, Caddy, a load balancer) terminates HTTPS and forwards plain HTTP to daphne: it
+# trusts the proxy's X-Forwarded-Proto (the proxy must set it, overwriting the client's),
+# redirects HTTP to HTTPS, sends HSTS and marks the cookies Secure. `manage.py check --deploy` is
+# clean with it (tests/api/test_deploy.py).
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+# Client addresses (login throttling): behind N proxies, the address the outermost proxy saw is
+# the N-th X-Forwarded-For entry from the right (the ones to its left can be forged by clients).
+PROXY_HOPS = envint("PROXY_HOPS", 1 if BEHIND_TLS_PROXY else 0)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 365 * 86400)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading puts the domain in the browsers' built-in lists, a decision for the domain's
+        # owner (HSTS_PRELOAD=1), not a default.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]

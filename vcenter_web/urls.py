@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
     path("", include("api.urls")),
     path("", include("operations.urls")),  # first: /labs/1/vm-42/console/ is not a tab
     path("", include("inventory.urls")),

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from operations.runner.hosting import run_embedded
 from operations.runner.runner import Runner
 from vcenter_web.asgi import application
+from vcenter_web.limits import limit_daphne
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
             self._embed_runner()
         else:
             self.stdout.write("SIM_RUNNER is not 'embedded': run `python manage.py simworker` for the simulation.")
+        limit_daphne()  # oversized bodies refused while Twisted receives them, before it spools them
         Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
