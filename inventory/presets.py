@@ -11,10 +11,7 @@ from inventory.builder import DatastorePlan, HostPlan, VmPlan, build_lab
 from inventory.choices import DiskProvisioning as Disk
 from inventory.choices import GuestOs, StorageBacking, Workload
 from inventory.models import Lab
-from inventory.rules import (  # noqa: F401 (the scale limits, imported from here by callers)
-    SCALE_MAX_CLUSTER_SIZE, SCALE_MAX_HOSTS, SCALE_MAX_VMS, SCALE_MAX_VMS_PER_CLUSTER, SCALE_MAX_VMS_PER_HOST, Choice,
-    name_problems, scale_plan_problems,
-)
+from inventory.rules import Choice, name_problems, scale_plan_problems
 from inventory.services.common import refuse
 from operations.faults import AlreadyExists, InvalidArgument
 from operations.services import event_log
