@@ -11,13 +11,12 @@ from inventory.hardware import ESX_BUILDS, EVC_LABELS, HostSpec, evc_supported
 from inventory.models import (
     Cluster, Datacenter, Datastore, Host, Lab, Network, VMkernelNic,
 )
-from operations.faults import InvalidArgument, InvalidState, ResourceInUse
-from operations.services import record
-
 from inventory.rules import (
     ESX_VERSION, EVC_MODE, failover_problems, host_name_problems, host_spec_problems, management_ip_problems,
     switch_problems,
 )
+from operations.faults import InvalidArgument, InvalidState, ResourceInUse
+from operations.services import record
 
 from .common import ensure_unique_name, refuse, validated
 
