@@ -27,9 +27,10 @@ from .errors import ERRORS, STATUS, Error, body
 from .filters import HostFilter, NamedFilter, VmFilter
 from .models import ApiSession
 from .schemas import (
-    Advance, ClockOut, ClockPatch, ClusterCreate, ClusterHostIn, ClusterOut, ClusterPatch, DatacenterOut,
-    DatastoreOut, EventOut, HostCreate, HostOut, LabCreate, LabOut, MigrateSpec, NameIn, NetworkOut, TaskOut,
-    TaskRef, VmCreate, VmkernelOut, VmkernelPatch, VmOut, VmPatch,
+    RULE, Advance, AdvanceAction, CancelAction, ClockOut, ClockPatch, ClusterCreate, ClusterHostIn, ClusterOut,
+    ClusterPatch, DatacenterOut, DatastoreOut, EventOut, FaultToleranceAction, HostCreate, HostFault, HostOut,
+    LabCreate, LabOut, MigrateAction, MigrateSpec, NameIn, NetworkOut, PowerAction, TaskOut, TaskRef, VmCreate,
+    VmFault, VmkernelOut, VmkernelPatch, VmOut, VmPatch,
 )
 
 api = NinjaAPI(
@@ -65,12 +66,26 @@ def unauthorized(request, exc):
     return _error(request, "UNAUTHORIZED", str(exc) or "Not allowed.")
 
 
+NOT_AN_OBJECT = "The request body must be a JSON object."
+
+
+def _message(error: dict) -> str:
+    """One pydantic error in words: a rule's message as the service gives it, a body that is not
+    an object (false, [null, null], nothing) as one message, a type error with its field."""
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == RULE:
+        return error["msg"]
+    if len(loc) == 2 and loc[0] == "body" and error.get("type") in ("model_type", "model_attributes_type", "missing"):
+        return NOT_AN_OBJECT
+    where = ".".join(str(p) for p in loc if p not in ("body", "payload", "query", "path", "spec"))
+    if error.get("type") == "bool_type":  # as inventory.rules.switch_problems says it to a script
+        return f"{where} must be true or false."
+    return f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid")
+
+
 @api.exception_handler(ValidationError)
 def invalid(request, exc: ValidationError):
-    messages = []
-    for error in exc.errors:
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "payload", "query", "path", "spec"))
-        messages.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid"))
+    messages = list(dict.fromkeys(_message(error) for error in exc.errors))
     return _error(request, "INVALID_ARGUMENT", *(messages or ["Invalid request."]))
 
 
@@ -143,7 +158,8 @@ def lab_list(request):
 
 @labs.post("", response={201: LabOut, **ERRORS}, summary="Create a lab from a preset")
 def lab_new(request, spec: LabCreate):
-    return Status(201, _lab_out(lab_create(owner=request.auth, preset=spec.preset, name=spec.name)))
+    sizes = {key: value for key in ("hosts", "vms", "cluster_size") if (value := getattr(spec, key)) is not None}
+    return Status(201, _lab_out(lab_create(owner=request.auth, preset=spec.preset, name=spec.name, **sizes)))
 
 
 @labs.get("/{lab}/tasks", response={200: list[TaskOut], **ERRORS}, tags=["tasks"])
@@ -165,7 +181,7 @@ def task_get(request, lab: str, task: str):
 
 
 @labs.post("/{lab}/tasks/{task}", response={200: TaskOut, **ERRORS}, tags=["tasks"], summary="action=cancel")
-def task_action(request, lab: str, task: str, action: str = Query(..., pattern="^cancel$")):
+def task_action(request, lab: str, task: str, action: CancelAction = Query(...)):
     return present.task(task_cancel(task=_task(_lab(request, lab), task), user=request.auth))
 
 
@@ -189,7 +205,7 @@ def clock_patch(request, lab: str, spec: ClockPatch):
 
 @labs.post("/{lab}/clock", response={200: ClockOut, **ERRORS, 503: Error}, tags=["clock"],
            summary="action=advance: run the simulation forward, return when done")
-def clock_action(request, lab: str, spec: Advance, action: str = Query(..., pattern="^advance$")):
+def clock_action(request, lab: str, spec: Advance, action: AdvanceAction = Query(...)):
     return present.clock(clock_services.clock_advance_and_wait(lab=_lab(request, lab), user=request.auth,
                                                                seconds=spec.seconds))
 
@@ -268,13 +284,14 @@ def host_create(request, lab: str, spec: HostCreate):
         cluster.datacenter if cluster else None)
     if datacenter is None:
         raise InvalidArgument("datacenter: give the datacenter (or a cluster) to add the host to.")
+    fields = [f for f in HostSpec.__dataclass_fields__ if f != "nic_gbps"]
     if spec.profile is not None:
-        if spec.profile not in PROFILES_BY_KEY:
-            raise InvalidArgument(f"profile: unknown hardware profile '{spec.profile}': use one of "
-                                  f"{', '.join(PROFILES_BY_KEY)}.")
+        given = [f for f in (*fields, "nic_gbps") if getattr(spec, f) is not None]
+        if given:  # not silently ignored: the caller meant one or the other
+            raise InvalidArgument(f"Give a hardware profile or explicit specifications, not both: profile "
+                                  f"{spec.profile} with {', '.join(given)}.")
         hardware = PROFILES_BY_KEY[spec.profile].spec
     else:
-        fields = [f for f in HostSpec.__dataclass_fields__ if f != "nic_gbps"]
         missing = [f for f in fields if getattr(spec, f) is None]
         if missing:
             raise InvalidArgument(*[f"{f}: required without a hardware profile." for f in missing])
@@ -304,7 +321,7 @@ def vmkernel_patch(request, lab: str, host: str, nic: str, spec: VmkernelPatch):
 
 @vc.post("/{lab}/vcenter/host/{host}/fault", response={200: HostOut, **ERRORS},
          summary="Inject a fault: " + ", ".join(HOST_FAULTS))
-def host_fault(request, lab: str, host: str, action: str = Query(..., pattern="^(" + "|".join(HOST_FAULTS) + ")$")):
+def host_fault(request, lab: str, host: str, action: HostFault = Query(...)):
     h = _obj(_lab(request, lab), host, Host, "host")
     return present.host(host_inject_fault(host=h, action=action, user=request.auth))
 
@@ -382,14 +399,14 @@ POWER = {"start": "power-on", "stop": "power-off", "reset": "reset", "shutdown":
 
 
 @vc.post("/{lab}/vcenter/vm/{vm}/power", response={202: TaskRef, **ERRORS}, summary="action=start|stop|reset|shutdown")
-def vm_power_action(request, lab: str, vm: str, action: str = Query(..., pattern="^(start|stop|reset|shutdown)$")):
+def vm_power_action(request, lab: str, vm: str, action: PowerAction = Query(...)):
     v = _obj(_lab(request, lab), vm, VirtualMachine, "virtual machine")
     return Status(202, {"task": vm_power(vm=v, action=POWER[action], user=request.auth).moid})
 
 
 @vc.post("/{lab}/vcenter/vm/{vm}", response={202: TaskRef, **ERRORS},
          summary="action=migrate: VMotion, Storage VMotion or cold migration")
-def vm_action(request, lab: str, vm: str, spec: MigrateSpec, action: str = Query(..., pattern="^migrate$")):
+def vm_action(request, lab: str, vm: str, spec: MigrateSpec, action: MigrateAction = Query(...)):
     the_lab = _lab(request, lab)
     v = _obj(the_lab, vm, VirtualMachine, "virtual machine")
     host = _ref(the_lab, spec.host, Host, "host", "host")
@@ -400,20 +417,16 @@ def vm_action(request, lab: str, vm: str, spec: MigrateSpec, action: str = Query
                                     priority=spec.priority).moid})
 
 
-FT_ACTIONS = ("turn-on", "turn-off", "disable", "enable", "test-failover", "test-restart-secondary", "migrate-secondary")
-
-
 @vc.post("/{lab}/vcenter/vm/{vm}/fault-tolerance", response={202: TaskRef, **ERRORS},
-         summary="action=" + "|".join(FT_ACTIONS) + " (arrives with the FT work: UNSUPPORTED until then)")
-def vm_fault_tolerance(request, lab: str, vm: str,
-                       action: str = Query(..., pattern="^(" + "|".join(FT_ACTIONS) + ")$")):
+         summary="Fault Tolerance actions (arrive with the FT work: UNSUPPORTED until then)")
+def vm_fault_tolerance(request, lab: str, vm: str, action: FaultToleranceAction = Query(...)):
     v = _obj(_lab(request, lab), vm, VirtualMachine, "virtual machine")
     return _error(request, "UNSUPPORTED", f"Fault Tolerance ({action}) is not simulated in this version of the lab "
                                           f"yet; {v.name} is unchanged.")
 
 
 @vc.post("/{lab}/vcenter/vm/{vm}/fault", response={200: VmOut, **ERRORS}, summary="Inject a fault: " + ", ".join(VM_FAULTS))
-def vm_fault(request, lab: str, vm: str, action: str = Query(..., pattern="^(" + "|".join(VM_FAULTS) + ")$")):
+def vm_fault(request, lab: str, vm: str, action: VmFault = Query(...)):
     the_lab = _lab(request, lab)
     v = vm_inject_fault(vm=_obj(the_lab, vm, VirtualMachine, "virtual machine"), action=action, user=request.auth)
     return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), shutting_down(the_lab))

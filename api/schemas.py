@@ -1,14 +1,36 @@
-"""What the API returns and accepts, named as vSphere Automation REST names things."""
+"""What the API returns and accepts, named as vSphere Automation REST names things.
+
+The schemas parse: JSON objects only (no unknown fields), booleans and integers of JSON's own
+types (no `0` for false, no "2" for 2), and enumerations as enums of the OpenAPI document. Each
+enumeration refuses an unknown value with the words of the rule the service applies
+(inventory/rules.py `Choice`). Ranges, lengths and multiples are documented here but judged by the
+services, so the API refuses them with the same message as the pages.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict, StrictBool, StrictInt
+from pydantic_core import PydanticCustomError
 
+from inventory.choices import ADMISSION_CONTROL_POLICY, DISK_PROVISIONING, GUEST_OS, WORKLOAD
 from inventory.models.lab import SIM_EPOCH
+from inventory.presets import PRESET
+from inventory.rules import (
+    CPU_VENDOR, ESX_VERSION, EVC_BASELINE, EVC_MODE, HOST_CORES_PER_SOCKET, HOST_CPU_MHZ, HOST_MEMORY_MB,
+    HOST_PROFILE, HOST_SOCKETS, MAX_CPU_RESERVATION_MHZ, MAX_DISK_MB, MAX_MEMORY_MB, MAX_NAME, MAX_OVERHEAD_MB,
+    MAX_VCPUS, MIN_MEMORY_MB, NIC_SPEED, SCALE_MAX_CLUSTER_SIZE, SCALE_MAX_HOSTS, SCALE_MAX_VMS, Choice,
+)
+from operations.engine.clock import MAX_SPEED, MIN_SPEED
+from operations.services.clock import MAX_ADVANCE_S
+from operations.services.inject import HOST_FAULT, VM_FAULT
+from operations.services.migrate import PRIORITY
+
+RULE = "rule"  # the error type of a refusal in a rule's words: the API shows the message alone
 
 
 def _no_nul(value: str) -> str:
@@ -17,7 +39,63 @@ def _no_nul(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]  # every string the API accepts (PostgreSQL refuses NUL)
+Text = Annotated[str, AfterValidator(_no_nul)]  # ids and references (PostgreSQL refuses NUL)
+Flag = StrictBool
+Int = StrictInt
+Number = Annotated[float, Strict()]  # a JSON number: 5 or 5.0, not "5" nor true
+
+
+def enum_of(name: str, choice: Choice, description: str | None = None) -> Any:
+    """An enumeration of the OpenAPI document (component `name`) that refuses an unknown value
+    with the rule's message. Its members are strings: the services take them as they are."""
+
+    def known(value):
+        problems = choice.problems(value)
+        if problems:
+            raise PydanticCustomError(RULE, "{message}", {"message": problems[0]})
+        return value
+
+    if all(isinstance(v, str) for v in choice.values):
+        members = StrEnum(name, {(v or "none").upper().replace("-", "_").replace(".", "_"): v for v in choice.values})
+        if description:
+            members.__doc__ = description
+        return Annotated[members, BeforeValidator(known)]
+    return Annotated[Literal[choice.values], BeforeValidator(known)]
+
+
+def documented(default: Any = ..., *, description: str | None = None, **limits: Any) -> Any:
+    """A field whose limits the OpenAPI document states and the service enforces."""
+    return Field(default, description=description, json_schema_extra=limits or None)
+
+
+class Body(Schema):
+    """A request body: a JSON object with only the fields below."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+# enumerations
+GuestOs = enum_of("GuestOs", GUEST_OS, "Guest ids as vSphere 4 names them")
+DiskProvisioning = enum_of("DiskProvisioning", DISK_PROVISIONING)
+Workload = enum_of("Workload", WORKLOAD, "What runs in the guest: its CPU and memory load, its dirty rate")
+EvcMode = enum_of("EvcMode", EVC_MODE, "A cluster's EVC baseline; empty: EVC disabled")
+EvcBaseline = enum_of("EvcBaseline", EVC_BASELINE, "The newest EVC baseline a CPU supports")
+EsxVersion = enum_of("EsxVersion", ESX_VERSION)
+HostProfile = enum_of("HostProfile", HOST_PROFILE, "A server model with its CPUs and memory")
+CpuVendor = enum_of("CpuVendor", CPU_VENDOR)
+NicSpeed = enum_of("NicSpeed", NIC_SPEED)
+Preset = enum_of("Preset", PRESET)
+Priority = enum_of("MigratePriority", PRIORITY, "VMotion priority: high reserves CPU on both hosts")
+AdmissionControlPolicy = enum_of("AdmissionControlPolicy", ADMISSION_CONTROL_POLICY)
+HostFault = enum_of("HostFault", HOST_FAULT)
+VmFault = enum_of("VmFault", VM_FAULT)
+PowerAction = enum_of("PowerAction", Choice("power action", ("start", "stop", "reset", "shutdown")))
+FaultToleranceAction = enum_of("FaultToleranceAction", Choice("Fault Tolerance action", (
+    "turn-on", "turn-off", "disable", "enable", "test-failover", "test-restart-secondary", "migrate-secondary")))
+MigrateAction = enum_of("MigrateAction", Choice("virtual machine action", ("migrate",)))
+CancelAction = enum_of("CancelAction", Choice("task action", ("cancel",)))
+AdvanceAction = enum_of("AdvanceAction", Choice("clock action", ("advance",)))
+NAME = {"minLength": 1, "maxLength": MAX_NAME}
 
 
 def sim_time(seconds: float | None) -> dt.datetime | None:
@@ -31,9 +109,13 @@ class LabOut(Schema):
     preset: str
 
 
-class LabCreate(Schema):
-    preset: Text = Field(..., description="seed-article, classroom, mixed-cpu or scale")
-    name: Text = Field("", max_length=80)
+class LabCreate(Body):
+    preset: Preset
+    name: str = documented("", maxLength=MAX_NAME, description="Empty: the preset's name")
+    hosts: Int | None = documented(None, minimum=1, maximum=SCALE_MAX_HOSTS, description="Scale preset only")
+    vms: Int | None = documented(None, minimum=0, maximum=SCALE_MAX_VMS, description="Scale preset only")
+    cluster_size: Int | None = documented(None, minimum=1, maximum=SCALE_MAX_CLUSTER_SIZE,
+                                          description="Scale preset only")
 
 
 class DatacenterOut(Schema):
@@ -41,8 +123,8 @@ class DatacenterOut(Schema):
     name: str
 
 
-class NameIn(Schema):
-    name: Text = Field(..., min_length=1, max_length=80)
+class NameIn(Body):
+    name: str = documented(**NAME)
 
 
 class HaRuntime(Schema):
@@ -61,35 +143,35 @@ class ClusterOut(Schema):
     ha_enabled: bool
     drs_enabled: bool
     admission_control_enabled: bool
-    admission_control_policy: Literal["FAILOVER_LEVEL", "PERCENTAGE", "FAILOVER_HOST"]
+    admission_control_policy: AdmissionControlPolicy
     failover_level: int
     failover_cpu_percent: int
     failover_memory_percent: int
-    evc_mode: str
+    evc_mode: EvcMode
     hosts: list[str]
     ha_runtime: HaRuntime
 
 
-class ClusterCreate(Schema):
-    name: Text = Field(..., min_length=1, max_length=80)
+class ClusterCreate(Body):
+    name: str = documented(**NAME)
     datacenter: Text
-    ha_enabled: bool = False
-    drs_enabled: bool = False
-    evc_mode: Text = ""
+    ha_enabled: Flag = False
+    drs_enabled: Flag = False
+    evc_mode: EvcMode = ""
 
 
-class ClusterPatch(Schema):
-    ha_enabled: bool | None = None
-    drs_enabled: bool | None = None
-    admission_control_enabled: bool | None = None
-    admission_control_policy: Literal["FAILOVER_LEVEL", "PERCENTAGE", "FAILOVER_HOST"] | None = None
-    failover_level: int | None = Field(None, ge=1, le=4)
-    failover_cpu_percent: int | None = Field(None, ge=0, le=100)
-    failover_memory_percent: int | None = Field(None, ge=0, le=100)
-    evc_mode: Text | None = None
+class ClusterPatch(Body):
+    ha_enabled: Flag | None = None
+    drs_enabled: Flag | None = None
+    admission_control_enabled: Flag | None = None
+    admission_control_policy: AdmissionControlPolicy | None = None
+    failover_level: Int | None = documented(None, minimum=1, maximum=4)
+    failover_cpu_percent: Int | None = documented(None, minimum=0, maximum=100)
+    failover_memory_percent: Int | None = documented(None, minimum=0, maximum=100)
+    evc_mode: EvcMode | None = None
 
 
-class ClusterHostIn(Schema):
+class ClusterHostIn(Body):
     host: Text
 
 
@@ -115,27 +197,28 @@ class HostOut(Schema):
     esx_version: str
 
 
-class HostCreate(Schema):
-    name: Text = Field(..., min_length=1, max_length=80)
+class HostCreate(Body):
+    name: str = documented(**NAME, description="The DNS name or IPv4 address vCenter connects to")
     datacenter: Text | None = Field(None, description="Defaults to the cluster's datacenter")
     cluster: Text | None = None
-    profile: Text | None = Field(None, description="A hardware profile key, e.g. r805-2435-32")
-    vendor: Text | None = None
-    model: Text | None = None
-    cpu_vendor: Literal["intel", "amd"] | None = None
-    cpu_model: Text | None = None
-    cpu_family: int | None = Field(None, ge=1, le=255)
-    cpu_model_number: int | None = Field(None, ge=0, le=255)
-    evc_max: Text | None = None
-    sockets: int | None = Field(None, ge=1, le=8)
-    cores_per_socket: int | None = Field(None, ge=1, le=12)
-    cpu_mhz: int | None = Field(None, ge=500, le=5000)
-    memory_mb: int | None = Field(None, ge=1024, le=1024 * 1024)
-    nic_gbps: Literal[1, 10] | None = None
-    esx_version: Text = "4.0.0"
-    management_ip: Text = ""
-    shared_storage: bool = True
-    vmotion: bool = True
+    profile: HostProfile | None = Field(None, description="A hardware profile; without one, give every field below "
+                                                          "from vendor to memory_mb")
+    vendor: str | None = documented(None, maxLength=60)
+    model: str | None = documented(None, maxLength=60)
+    cpu_vendor: CpuVendor | None = None
+    cpu_model: str | None = documented(None, maxLength=80)
+    cpu_family: Int | None = documented(None, minimum=1, maximum=255)
+    cpu_model_number: Int | None = documented(None, minimum=0, maximum=255)
+    evc_max: EvcBaseline | None = Field(None, description="The CPU's newest EVC baseline, of its vendor")
+    sockets: Int | None = documented(None, minimum=HOST_SOCKETS[0], maximum=HOST_SOCKETS[1])
+    cores_per_socket: Int | None = documented(None, minimum=HOST_CORES_PER_SOCKET[0], maximum=HOST_CORES_PER_SOCKET[1])
+    cpu_mhz: Int | None = documented(None, minimum=HOST_CPU_MHZ[0], maximum=HOST_CPU_MHZ[1])
+    memory_mb: Int | None = documented(None, minimum=HOST_MEMORY_MB[0], maximum=HOST_MEMORY_MB[1])
+    nic_gbps: NicSpeed | None = None
+    esx_version: EsxVersion = "4.0.0"
+    management_ip: str = documented("", maxLength=15, description="Empty: the next free address")
+    shared_storage: Flag = True
+    vmotion: Flag = True
 
 
 class VmkernelOut(Schema):
@@ -147,9 +230,9 @@ class VmkernelOut(Schema):
     ft_logging: bool
 
 
-class VmkernelPatch(Schema):
-    vmotion: bool | None = None
-    ft_logging: bool | None = None
+class VmkernelPatch(Body):
+    vmotion: Flag | None = None
+    ft_logging: Flag | None = None
 
 
 class DatastoreOut(Schema):
@@ -177,13 +260,13 @@ class VmOut(Schema):
     cluster: str | None
     datacenter: str
     datastore: str
-    guest_OS: str
+    guest_OS: GuestOs
     cpu_count: int
     memory_size_MiB: int
     cpu_reservation_MHz: int
     memory_reservation_MiB: int
     memory_overhead_MiB: int
-    workload: str
+    workload: Workload
     ft_state: Literal["NOT_CONFIGURED", "RUNNING", "DISABLED", "NEED_SECONDARY"]
     ft_role: Literal["NONE", "PRIMARY", "SECONDARY"]
     guest_state: Literal["NOT_RUNNING", "BOOTING", "RUNNING", "SHUTTING_DOWN", "HUNG"]
@@ -191,32 +274,38 @@ class VmOut(Schema):
     tools_running: bool
 
 
-class VmCreate(Schema):
-    name: Text = Field(..., min_length=1, max_length=80)
+MEMORY = {"minimum": MIN_MEMORY_MB, "maximum": MAX_MEMORY_MB, "multipleOf": 4}
+
+
+class VmCreate(Body):
+    name: str = documented(**NAME)
     host: Text
     datastore: Text
     network: Text | None = Field(None, description="Defaults to the host's first VM network")
-    guest_OS: Text = "windows7Server64Guest"
-    cpu_count: int = Field(1, ge=1, le=8)
-    memory_size_MiB: int = Field(1024, ge=4, le=255 * 1024, multiple_of=4)
-    disk_size_MiB: int = Field(16 * 1024, ge=1, le=2 * 1024 * 1024 - 1)
-    disk_provisioning: Literal["thin", "lazyZeroedThick", "eagerZeroedThick"] = "thin"
-    workload: Literal["idle", "web", "database", "memoryHeavy"] = "idle"
+    guest_OS: GuestOs = "windows7Server64Guest"
+    cpu_count: Int = documented(1, minimum=1, maximum=MAX_VCPUS)
+    memory_size_MiB: Int = documented(1024, **MEMORY)
+    disk_size_MiB: Int = documented(16 * 1024, minimum=1, maximum=MAX_DISK_MB)
+    disk_provisioning: DiskProvisioning = "thin"
+    workload: Workload = "idle"
 
 
-class VmPatch(Schema):
-    cpu_count: int | None = Field(None, ge=1, le=8)
-    memory_size_MiB: int | None = Field(None, ge=4, le=255 * 1024, multiple_of=4)
-    cpu_reservation_MHz: int | None = Field(None, ge=0, le=1_000_000)
-    memory_reservation_MiB: int | None = Field(None, ge=0, le=255 * 1024)
-    memory_overhead_MiB: int | None = Field(None, ge=1, le=65536)
-    workload: Literal["idle", "web", "database", "memoryHeavy"] | None = None
+class VmPatch(Body):
+    cpu_count: Int | None = documented(None, minimum=1, maximum=MAX_VCPUS, description="Powered off only")
+    memory_size_MiB: Int | None = documented(None, **MEMORY, description="Powered off only")
+    cpu_reservation_MHz: Int | None = documented(None, minimum=0, maximum=MAX_CPU_RESERVATION_MHZ,
+                                                 description="At most what the vCPUs can use on the host")
+    memory_reservation_MiB: Int | None = documented(None, minimum=0, maximum=MAX_MEMORY_MB,
+                                                    description="At most the memory size")
+    memory_overhead_MiB: Int | None = documented(None, minimum=1, maximum=MAX_OVERHEAD_MB,
+                                                 description="null: the computed overhead")
+    workload: Workload | None = None
 
 
-class MigrateSpec(Schema):
+class MigrateSpec(Body):
     host: Text | None = None
     datastore: Text | None = None
-    priority: Literal["high", "low"] = "high"
+    priority: Priority = "high"
 
 
 class TaskRef(Schema):
@@ -265,10 +354,10 @@ class ClockOut(Schema):
     paused: bool
 
 
-class ClockPatch(Schema):
-    speed: float | None = Field(None, ge=0.1, le=100)
-    paused: bool | None = None
+class ClockPatch(Body):
+    speed: Number | None = documented(None, minimum=MIN_SPEED, maximum=MAX_SPEED)
+    paused: Flag | None = None
 
 
-class Advance(Schema):
-    seconds: float = Field(..., gt=0, le=86400)
+class Advance(Body):
+    seconds: Number = documented(exclusiveMinimum=0, maximum=MAX_ADVANCE_S)

@@ -49,7 +49,7 @@ def _new_vm_form(obj, data=None):
     datastores = Datastore.objects.filter(lab=obj.lab, hosts__in=hosts).distinct()
     networks = Network.objects.filter(lab=obj.lab, portgroups__host__in=hosts).distinct()
     initial = {"datastore": datastores.filter(backing__in=["iscsi", "fc", "nfs"]).first()}
-    return forms.NewVmForm(data, hosts=hosts, datastores=datastores, networks=networks, initial=initial)
+    return forms.NewVmForm(data, lab=obj.lab, hosts=hosts, datastores=datastores, networks=networks, initial=initial)
 
 
 def _edit_settings_form(vm, data=None):

@@ -5,6 +5,7 @@ Templates never hard-code colours: they ask `state_colour(value)`.
 
 from django.db import models
 
+from inventory.rules import Choice
 from operations.engine.workloads import WORKLOADS
 
 
@@ -136,3 +137,10 @@ STATE_COLOURS = {
 
 def state_colour(value: str) -> str:
     return STATE_COLOURS.get(str(value), "grey")
+
+
+# the enumerations a service takes from its caller, with the refusal's words (inventory/rules.py)
+GUEST_OS = Choice("guest operating system", tuple(GuestOs.values))
+DISK_PROVISIONING = Choice("disk provisioning", tuple(DiskProvisioning.values))
+WORKLOAD = Choice("workload", tuple(Workload.values))
+ADMISSION_CONTROL_POLICY = Choice("admission control policy", tuple(AdmissionControlPolicy.values))

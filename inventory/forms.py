@@ -1,52 +1,86 @@
-"""Forms of the vSphere Client's dialogs and wizards. They check shape and range; the services
-check the rules of the inventory."""
+"""Forms of the vSphere Client's dialogs and wizards. They only parse: text as typed, whole
+numbers, ticks, and the objects a dialog's lists point at. Every rule about the values (names,
+ranges, multiples, enumerations, what a host can run) is the service's, from inventory/rules.py,
+so the dialog shows the same refusal as the JSON API and changes nothing. The spin boxes' min
+and max attributes only hint at the rules' ranges in the browser."""
 
 from __future__ import annotations
 
-import re
-
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import Http404
 
 from inventory.choices import DiskProvisioning, GuestOs, Workload
 from inventory.hardware import (
     CPU_MODEL_CHOICES, CPU_MODELS, ESX_VERSION_CHOICES, EVC_CHOICES, PROFILE_CHOICES, PROFILES_BY_KEY, HostSpec,
 )
-from inventory.models.vm import MAX_DISK_MB, MAX_MEMORY_MB, MAX_VCPUS, MIN_MEMORY_MB
-from inventory.presets import (
-    PRESET_CHOICES, SCALE_MAX_CLUSTER_SIZE, SCALE_MAX_HOSTS, SCALE_MAX_VMS,
+from inventory.models import Cluster, Datacenter, Datastore, Host, Network
+from inventory.selectors import object_for
+from inventory.presets import PRESET_CHOICES
+from inventory.rules import (
+    HOST_CORES_PER_SOCKET, HOST_CPU_MHZ, HOST_MEMORY_MB, HOST_PROFILE, HOST_SOCKETS, HOST_TEXT, MAX_CPU_RESERVATION_MHZ,
+    MAX_DESCRIPTION, MAX_DISK_MB, MAX_ISO_PATH, MAX_MEMORY_MB, MAX_NAME, MAX_OVERHEAD_MB, MAX_VCPUS, MIN_MEMORY_MB,
+    SCALE_MAX_CLUSTER_SIZE, SCALE_MAX_HOSTS, SCALE_MAX_VMS,
 )
 
-HOSTNAME_RE = re.compile(r"^(?=.{1,80}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 MAX_DISK_GB = MAX_DISK_MB // 1024
 
 
-def bounded_int(label: str, lo: int, hi: int, **kw) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label, min_value=lo, max_value=hi,
-        error_messages={
-            "min_value": f"{label} must be at least {lo}.",
-            "max_value": f"{label} must be at most {hi:,}.",
-            "invalid": f"{label} must be a whole number.",
-            "required": f"{label} is required.",
-        },
-        **kw,
-    )
+class Text(forms.CharField):
+    """Text as typed (NUL included): the service judges its length and characters, so a page
+    refuses a control character with the same words as the API, not Django's."""
+
+    def __init__(self, label: str, *, maxlength: int | None = None, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(label=label, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+        if maxlength:
+            self.widget.attrs["maxlength"] = maxlength  # a hint for the browser
+
+
+class Whole(forms.IntegerField):
+    """A whole number; its range is the service's rule."""
+
+    def __init__(self, label: str, lo: int | None = None, hi: int | None = None, **kwargs):
+        super().__init__(label=label, error_messages={
+            "invalid": f"{label} must be a whole number.", "required": f"{label} is required."}, **kwargs)
+        for attr, value in (("min", lo), ("max", hi)):
+            if value is not None:
+                self.widget.attrs[attr] = value  # a hint for the browser
+
+
+class Pick(forms.ChoiceField):
+    """A list of values (guest OS, provisioning, EVC mode...): what it offers is the list, but a
+    value outside it is passed on, for the service to refuse with its message."""
+
+    def __init__(self, label: str, choices, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(label=label, choices=choices, **kwargs)
+
+    def validate(self, value):
+        forms.Field.validate(self, value)
+
+
+def _offer(field: forms.ModelChoiceField, shown) -> None:
+    """The list shows `shown`; the field still accepts any object of its queryset (the lab's),
+    so a choice the dialog did not offer reaches the service and gets its reason."""
+    field.widget.choices = forms.ModelChoiceField(shown, empty_label=field.empty_label).choices
 
 
 class NameForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=80, error_messages={"max_length": "The name must be 80 characters or fewer."})
+    name = Text("Name", maxlength=MAX_NAME)
 
 
 class NewLabForm(forms.Form):
-    preset = forms.ChoiceField(label="Preset", choices=PRESET_CHOICES, initial="seed-article")
-    name = forms.CharField(label="Lab name", max_length=80, required=False,
-                           help_text="Leave empty for the preset's name.")
-    hosts = bounded_int("Hosts", 1, SCALE_MAX_HOSTS, required=False, initial=64, help_text="Scale preset only")
-    vms = bounded_int("Virtual machines", 0, SCALE_MAX_VMS, required=False, initial=640, help_text="Scale preset only")
-    cluster_size = bounded_int("Hosts per cluster", 1, SCALE_MAX_CLUSTER_SIZE, required=False, initial=32,
-                               help_text="Scale preset only")
+    preset = Pick("Preset", PRESET_CHOICES, initial="seed-article")
+    name = Text("Lab name", maxlength=MAX_NAME, help_text="Leave empty for the preset's name.")
+    hosts = Whole("Hosts", 1, SCALE_MAX_HOSTS, required=False, initial=64, help_text="Scale preset only")
+    vms = Whole("Virtual machines", 0, SCALE_MAX_VMS, required=False, initial=640, help_text="Scale preset only")
+    cluster_size = Whole("Hosts per cluster", 1, SCALE_MAX_CLUSTER_SIZE, required=False, initial=32,
+                         help_text="Scale preset only")
 
     def preset_params(self) -> dict:
+        # the size fields are on the page for every preset: only the scale preset reads them
         if self.cleaned_data["preset"] != "scale":
             return {}
         return {
@@ -58,38 +92,41 @@ class NewLabForm(forms.Form):
 class NewClusterForm(NameForm):
     ha_enabled = forms.BooleanField(label="Turn On VMware HA", required=False)
     drs_enabled = forms.BooleanField(label="Turn On VMware DRS", required=False)
-    evc_mode = forms.ChoiceField(label="VMware EVC", choices=EVC_CHOICES, required=False)
+    evc_mode = Pick("VMware EVC", EVC_CHOICES)
 
 
 class AddHostForm(forms.Form):
-    name = forms.CharField(label="Host", max_length=80, help_text="Name or IP address of the ESX/ESXi host")
-    hardware = forms.ChoiceField(
-        label="Hardware", choices=PROFILE_CHOICES + [("custom", "Explicit specifications (below)")],
-        initial=PROFILE_CHOICES[0][0],
+    name = Text("Host", maxlength=MAX_NAME, help_text="Name or IP address of the ESX/ESXi host")
+    hardware = Pick(
+        "Hardware", PROFILE_CHOICES + [("custom", "Explicit specifications (below)")], initial=PROFILE_CHOICES[0][0],
     )
-    cpu = forms.ChoiceField(label="CPU model", choices=CPU_MODEL_CHOICES, required=False)
-    vendor = forms.CharField(label="Server vendor", max_length=60, required=False)
-    model = forms.CharField(label="Server model", max_length=60, required=False)
-    sockets = bounded_int("CPU sockets", 1, 8, required=False)
-    cores_per_socket = bounded_int("Cores per socket", 1, 12, required=False)
-    cpu_mhz = bounded_int("CPU speed (MHz)", 1000, 4000, required=False)
-    memory_gb = bounded_int("Memory (GB)", 2, 1024, required=False)
-    esx_version = forms.ChoiceField(label="Version", choices=ESX_VERSION_CHOICES, initial="4.0.0")
-    management_ip = forms.GenericIPAddressField(
-        label="Management IP address", protocol="IPv4", required=False, help_text="Leave empty to assign the next free address"
-    )
+    cpu = Pick("CPU model", CPU_MODEL_CHOICES)
+    vendor = Text("Server vendor", maxlength=HOST_TEXT)
+    model = Text("Server model", maxlength=HOST_TEXT)
+    sockets = Whole("CPU sockets", *HOST_SOCKETS, required=False)
+    cores_per_socket = Whole("Cores per socket", *HOST_CORES_PER_SOCKET, required=False)
+    cpu_mhz = Whole("CPU speed (MHz)", *HOST_CPU_MHZ, required=False)
+    memory_gb = Whole("Memory (GB)", HOST_MEMORY_MB[0] // 1024, HOST_MEMORY_MB[1] // 1024, required=False)
+    esx_version = Pick("Version", ESX_VERSION_CHOICES, initial="4.0.0")
+    management_ip = Text("Management IP address", maxlength=15,
+                         help_text="Leave empty to assign the next free address")
     shared_storage = forms.BooleanField(
         label="Connect to the datacenter's shared storage (iSCSI adapter configured and rescanned)", required=False, initial=True
     )
     vmotion = forms.BooleanField(label="Enable VMotion on the VMkernel port", required=False, initial=True)
 
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip().lower()
-        if not HOSTNAME_RE.match(name):
-            raise forms.ValidationError(
-                "Enter a valid host name (letters, digits, hyphens and dots, e.g. esx03.lab.local) or IP address."
-            )
-        return name
+    def clean_hardware(self):
+        # the profile is looked up here, as the API looks up its `profile`: with the rule's words
+        key = self.cleaned_data["hardware"]
+        if key != "custom" and HOST_PROFILE.problems(key):
+            raise forms.ValidationError(HOST_PROFILE.problems(key))
+        return key
+
+    def clean_cpu(self):
+        key = self.cleaned_data["cpu"]
+        if key and tuple(key.split("|", 1)) not in CPU_MODELS:
+            raise forms.ValidationError("Select a CPU model from the list.")
+        return key
 
     def clean(self):
         data = super().clean()
@@ -119,65 +156,54 @@ class AddHostForm(forms.Form):
 class NewVmForm(NameForm):
     host = forms.ModelChoiceField(label="Host", queryset=None, empty_label=None)
     datastore = forms.ModelChoiceField(label="Datastore", queryset=None, empty_label=None)
-    guest_os = forms.ChoiceField(label="Guest operating system", choices=GuestOs.choices)
-    num_cpu = bounded_int("Number of virtual processors", 1, MAX_VCPUS, initial=1)
-    memory_mb = bounded_int("Memory (MB)", MIN_MEMORY_MB, MAX_MEMORY_MB, initial=1024)
-    disk_gb = bounded_int("Virtual disk size (GB)", 1, MAX_DISK_GB, initial=20)
-    provisioning = forms.ChoiceField(label="Disk provisioning", choices=DiskProvisioning.choices,
-                                     initial=DiskProvisioning.LAZY_ZEROED)
+    guest_os = Pick("Guest operating system", GuestOs.choices)
+    num_cpu = Whole("Number of virtual processors", 1, MAX_VCPUS, initial=1)
+    memory_mb = Whole("Memory (MB)", MIN_MEMORY_MB, MAX_MEMORY_MB, initial=1024)
+    disk_gb = Whole("Virtual disk size (GB)", 1, MAX_DISK_GB, initial=20)
+    provisioning = Pick("Disk provisioning", DiskProvisioning.choices, initial=DiskProvisioning.LAZY_ZEROED)
     network = forms.ModelChoiceField(label="Network", queryset=None, empty_label=None)
-    workload = forms.ChoiceField(label="Workload in the guest", choices=Workload.choices, initial=Workload.IDLE)
+    workload = Pick("Workload in the guest", Workload.choices, initial=Workload.IDLE)
 
-    def __init__(self, *args, hosts, datastores, networks, **kwargs):
+    def __init__(self, *args, lab, hosts, datastores, networks, **kwargs):
+        """Offers what the dialog's object can use (`hosts`...), accepts any of the lab's."""
         super().__init__(*args, **kwargs)
-        self.fields["host"].queryset = hosts
-        self.fields["datastore"].queryset = datastores
-        self.fields["network"].queryset = networks
-
-    def clean_memory_mb(self):
-        memory = self.cleaned_data["memory_mb"]
-        if memory % 4:
-            raise forms.ValidationError("Memory must be a multiple of 4 MB.")
-        return memory
+        for name, model, shown in (("host", Host, hosts), ("datastore", Datastore, datastores),
+                                   ("network", Network, networks)):
+            self.fields[name].queryset = model.objects.filter(lab=lab)
+            _offer(self.fields[name], shown)
 
 
 class EditSettingsForm(forms.Form):
-    num_cpu = bounded_int("Number of virtual processors", 1, MAX_VCPUS)
-    memory_mb = bounded_int("Memory (MB)", MIN_MEMORY_MB, MAX_MEMORY_MB)
-    cpu_reservation_mhz = bounded_int("CPU reservation (MHz)", 0, 1_000_000)
-    memory_reservation_mb = bounded_int("Memory reservation (MB)", 0, MAX_MEMORY_MB)
-    memory_overhead_override_mb = bounded_int(
-        "Memory overhead (MB)", 1, 65536, required=False, help_text="Leave empty for the computed overhead"
+    num_cpu = Whole("Number of virtual processors", 1, MAX_VCPUS)
+    memory_mb = Whole("Memory (MB)", MIN_MEMORY_MB, MAX_MEMORY_MB)
+    cpu_reservation_mhz = Whole("CPU reservation (MHz)", 0, MAX_CPU_RESERVATION_MHZ)
+    memory_reservation_mb = Whole("Memory reservation (MB)", 0, MAX_MEMORY_MB)
+    memory_overhead_override_mb = Whole(
+        "Memory overhead (MB)", 1, MAX_OVERHEAD_MB, required=False, help_text="Leave empty for the computed overhead"
     )
-    workload = forms.ChoiceField(label="Workload in the guest", choices=Workload.choices)
+    workload = Pick("Workload in the guest", Workload.choices)
 
     def __init__(self, *args, vm, **kwargs):
         super().__init__(*args, **kwargs)
         self.disks = list(vm.disks.all())
         for disk in self.disks:
-            self.fields[f"disk_{disk.pk}"] = bounded_int(
+            self.fields[f"disk_{disk.pk}"] = Whole(
                 f"{disk.label} size (MB)", 1, MAX_DISK_MB, initial=disk.capacity_mb,
                 help_text=f"{disk.get_provisioning_display()} on {disk.datastore.name}; disks only grow",
             )
-        self.fields["add_disk_gb"] = bounded_int("Add a new disk (GB)", 1, MAX_DISK_GB, required=False)
-        self.fields["add_disk_provisioning"] = forms.ChoiceField(
-            label="New disk provisioning", choices=DiskProvisioning.choices, initial=DiskProvisioning.LAZY_ZEROED
+        self.fields["add_disk_gb"] = Whole("Add a new disk (GB)", 1, MAX_DISK_GB, required=False)
+        self.fields["add_disk_provisioning"] = Pick(
+            "New disk provisioning", DiskProvisioning.choices, initial=DiskProvisioning.LAZY_ZEROED
         )
         self.fields["cdrom_datastore"] = forms.ModelChoiceField(
-            label="CD/DVD drive 1: datastore ISO file", queryset=vm.host.datastores.order_by("name"), required=False,
-            empty_label="Client device (no ISO)", initial=vm.cdrom_datastore_id,
+            label="CD/DVD drive 1: datastore ISO file", queryset=Datastore.objects.filter(lab_id=vm.lab_id),
+            required=False, empty_label="Client device (no ISO)", initial=vm.cdrom_datastore_id,
             help_text="An ISO on a host's local datastore stops VMotion while connected",
         )
-        self.fields["cdrom_iso"] = forms.CharField(label="ISO file path", max_length=120, required=False,
-                                                   initial=vm.cdrom_iso or "ISO/")
+        _offer(self.fields["cdrom_datastore"], vm.host.datastores.order_by("name"))
+        self.fields["cdrom_iso"] = Text("ISO file path", maxlength=MAX_ISO_PATH, initial=vm.cdrom_iso or "ISO/")
         self.fields["cdrom_connected"] = forms.BooleanField(label="CD/DVD connected", required=False,
                                                             initial=vm.cdrom_connected)
-
-    def clean_memory_mb(self):
-        memory = self.cleaned_data["memory_mb"]
-        if memory % 4:
-            raise forms.ValidationError("Memory must be a multiple of 4 MB.")
-        return memory
 
     def values(self) -> dict:
         sizes = {disk.label: self.cleaned_data[f"disk_{disk.pk}"] for disk in self.disks}
@@ -187,7 +213,7 @@ class EditSettingsForm(forms.Form):
 
 
 class SnapshotForm(NameForm):
-    description = forms.CharField(label="Description", max_length=255, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = Text("Description", maxlength=MAX_DESCRIPTION, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class SnapshotChoiceForm(forms.Form):
@@ -199,13 +225,25 @@ class SnapshotChoiceForm(forms.Form):
 
 
 class MoveHostForm(forms.Form):
-    destination = forms.ChoiceField(label="Move to")
+    destination = Pick("Move to", [])
 
     def __init__(self, *args, host, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [(f"datacenter-{host.datacenter_id}", f"{host.datacenter.name} (standalone host)")]
         choices += [(c.moid, f"Cluster {c.name}") for c in host.datacenter.clusters.all()]
         self.fields["destination"].choices = choices
+        self.lab = host.lab
+
+    def clean_destination(self):
+        # any datacenter or cluster of the lab: the service says why another datacenter is refused
+        moid = self.cleaned_data["destination"]
+        try:
+            destination = object_for(self.lab, moid)
+        except Http404:
+            destination = None
+        if not isinstance(destination, (Datacenter, Cluster)):
+            raise forms.ValidationError("Select a datacenter or a cluster of this lab.")
+        return moid
 
 
 class ConfirmForm(forms.Form):

@@ -11,7 +11,9 @@ from inventory.builder import DatastorePlan, HostPlan, VmPlan, build_lab
 from inventory.choices import DiskProvisioning as Disk
 from inventory.choices import GuestOs, StorageBacking, Workload
 from inventory.models import Lab
-from operations.faults import InvalidArgument
+from inventory.rules import Choice, name_problems, scale_plan_problems
+from inventory.services.common import refuse
+from operations.faults import AlreadyExists, InvalidArgument
 from operations.services import event_log
 
 GB = 1024
@@ -35,13 +37,7 @@ PRESETS = [
 ]
 PRESET_KEYS = [p.key for p in PRESETS]
 PRESET_CHOICES = [(p.key, p.label) for p in PRESETS]
-
-# vCenter 4.1 maxima (REFERENCE.md §5)
-SCALE_MAX_HOSTS = 1000
-SCALE_MAX_VMS = 10000
-SCALE_MAX_CLUSTER_SIZE = 32
-SCALE_MAX_VMS_PER_HOST = 320
-SCALE_MAX_VMS_PER_CLUSTER = 3000
+PRESET = Choice("preset", tuple(PRESET_KEYS))
 
 
 def _host(n: int, profile: str, cluster: str | None = None, domain: str = "lab.local", vmotion: bool = True) -> HostPlan:
@@ -116,26 +112,10 @@ def _mixed_cpu(lab: Lab) -> None:
     )
 
 
-def scale_plan_check(hosts: int, vms: int, cluster_size: int) -> None:
-    problems = []
-    if not 1 <= hosts <= SCALE_MAX_HOSTS:
-        problems.append(f"Hosts must be between 1 and {SCALE_MAX_HOSTS} (the vCenter 4.1 maximum).")
-    if not 0 <= vms <= SCALE_MAX_VMS:
-        problems.append(f"Virtual machines must be between 0 and {SCALE_MAX_VMS} (powered-on VMs per vCenter 4.1).")
-    if not 1 <= cluster_size <= SCALE_MAX_CLUSTER_SIZE:
-        problems.append(f"Hosts per cluster must be between 1 and {SCALE_MAX_CLUSTER_SIZE}.")
-    if hosts >= 1 and vms > hosts * SCALE_MAX_VMS_PER_HOST:
-        problems.append(f"{vms} VMs on {hosts} hosts exceeds {SCALE_MAX_VMS_PER_HOST} VMs per host.")
-    if 1 <= cluster_size and vms and hosts and -(-vms // hosts) * min(cluster_size, hosts) > SCALE_MAX_VMS_PER_CLUSTER:
-        problems.append(f"That puts more than {SCALE_MAX_VMS_PER_CLUSTER} VMs in a cluster; use smaller clusters.")
-    if problems:
-        raise InvalidArgument(*problems)
-
-
 def _scale(lab: Lab, *, hosts: int = 64, vms: int = 640, cluster_size: int = 32) -> None:
     """`hosts` hosts in clusters of `cluster_size`, each cluster with its own shared datastore, and
     `vms` small VMs spread evenly, all powered on (the maxima count powered-on VMs)."""
-    scale_plan_check(hosts, vms, cluster_size)
+    refuse(scale_plan_problems(hosts, vms, cluster_size))
     n_clusters = -(-hosts // cluster_size)
     clusters = [f"Cluster-{c + 1:02d}" for c in range(n_clusters)]
     host_plans = []
@@ -170,15 +150,14 @@ BUILDERS = {"seed-article": _seed_article, "classroom": _classroom, "mixed-cpu":
 @transaction.atomic
 def lab_create(*, owner, preset: str, name: str = "", **params) -> Lab:
     """Create a lab from a preset. `params` go to the preset (only `scale` takes any)."""
-    if preset not in BUILDERS:
-        raise InvalidArgument(f"Unknown preset '{preset}'. Choose one of: {', '.join(PRESET_KEYS)}.")
+    refuse(PRESET.problems(preset))
     if params and preset != "scale":
         raise InvalidArgument(f"Preset '{preset}' takes no parameters.")
+    if name:  # empty: the preset's name
+        refuse(name_problems(name, subject="The lab name", reserved=""))
     name = (name or "").strip() or _free_lab_name(owner, dict(PRESET_CHOICES)[preset])
-    if len(name) > 80:
-        raise InvalidArgument("The lab name must be 80 characters or fewer.")
     if Lab.objects.filter(owner=owner, name__iexact=name).exists():
-        raise InvalidArgument(f"You already have a lab named '{name}'.")
+        raise AlreadyExists(f"You already have a lab named '{name}'.")
     lab = Lab.objects.create(owner=owner, name=name, preset=preset)
     BUILDERS[preset](lab, **params)
     event_log(lab=lab, type="LabCreatedEvent", message=f"Lab {name} created from preset {preset} by {owner.get_username()}",

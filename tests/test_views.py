@@ -82,11 +82,11 @@ def test_a_duplicate_name_comes_back_with_vspheres_message_and_changes_nothing(o
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"num_cpu": "99"}, "Number of virtual processors must be at most 8."),
-    ({"memory_mb": "1000000000000000000000000"}, "Memory (MB) must be at most 261,120."),
+    ({"num_cpu": "99"}, "The number of virtual processors must be between 1 and 8."),
+    ({"memory_mb": "1000000000000000000000000"}, "Memory must be between 4 MB and 261,120 MB."),
     ({"memory_mb": "1023"}, "Memory must be a multiple of 4 MB."),
     ({"memory_mb": "lots"}, "Memory (MB) must be a whole number."),
-    ({"cpu_reservation_mhz": "-5"}, "CPU reservation (MHz) must be at least 0."),
+    ({"cpu_reservation_mhz": "-5"}, "The CPU reservation must be between 0 MHz and 1,000,000 MHz."),
 ])
 def test_edit_settings_refuses_bad_values_without_changing_the_vm(owner_client, lab, xp01, data, message):
     form = {"num_cpu": "1", "memory_mb": "1024", "cpu_reservation_mhz": "0", "memory_reservation_mb": "0",
@@ -207,8 +207,8 @@ def test_new_lab_from_the_home_page(owner_client, owner):
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"preset": "bogus"}, "Select a valid choice"),
-    ({"preset": "scale", "hosts": "5000"}, "Hosts must be at most 1,000."),
+    ({"preset": "bogus"}, "Unknown preset &#x27;bogus&#x27;"),
+    ({"preset": "scale", "hosts": "5000"}, "Hosts must be between 1 and 1000 (the vCenter 4.1 maximum)."),
     ({"preset": "scale", "hosts": "2", "vms": "1000", "cluster_size": "2"}, "320 VMs per host"),
 ])
 def test_new_lab_refuses_bad_input(owner_client, data, message):

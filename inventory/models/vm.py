@@ -5,15 +5,9 @@ from django.db import models
 from inventory.choices import (
     DiskProvisioning, FtRole, GuestOs, IsolationResponse, RestartPriority, VmPowerState, Workload,
 )
+from inventory.rules import MAX_DISK_MB, MAX_DISKS, MAX_MEMORY_MB, MAX_VCPUS, MIN_MEMORY_MB  # noqa: F401 (limits)
 
 from .base import LabObject, unique_name_per_lab
-
-# vSphere 4 virtual hardware version 7 limits
-MAX_VCPUS = 8
-MAX_MEMORY_MB = 255 * 1024
-MIN_MEMORY_MB = 4
-MAX_DISK_MB = 2 * 1024 * 1024 - 1  # VMFS-3: 2 TB minus 512 bytes
-MAX_DISKS = 60  # 4 SCSI controllers x 15 devices
 
 
 def default_memory_overhead_mb(num_cpu: int, memory_mb: int) -> int:

@@ -3,18 +3,22 @@
 from django.core.exceptions import ValidationError
 
 from inventory.models import Lab
+from inventory.rules import name_problems
 from operations.faults import AlreadyExists, InvalidArgument
 
 
+def refuse(*problems: list[str]) -> None:
+    """Refuse with every problem the rules found (inventory/rules.py), one message each."""
+    messages = [message for found in problems for message in found]
+    if messages:
+        raise InvalidArgument(*messages)
+
+
 def ensure_unique_name(model, *, lab: Lab, name: str, exclude_pk=None) -> str:
-    """vSphere refuses a second object of the same kind and name in one vCenter."""
-    name = (name or "").strip()
-    if not name:
-        raise InvalidArgument("A name is required.")
-    if len(name) > 80:
-        raise InvalidArgument("The name must be 80 characters or fewer.")
-    if any(c in name for c in "%/\\"):
-        raise InvalidArgument("The name may not contain the characters % / \\.")
+    """vSphere refuses a second object of the same kind and name in one vCenter. The name rule
+    (inventory.rules.name_problems) comes first, before any query sees the name."""
+    refuse(name_problems(name))
+    name = name.strip()
     clash = model.objects.filter(lab=lab, name__iexact=name)
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)

@@ -6,15 +6,19 @@ import ipaddress
 from django.db import transaction
 
 from inventory.builder import add_local_datastores, build_networking, vm_network
-from inventory.choices import AdmissionControlPolicy, StorageBacking, VmPowerState
+from inventory.choices import ADMISSION_CONTROL_POLICY, StorageBacking, VmPowerState
 from inventory.hardware import ESX_BUILDS, EVC_LABELS, HostSpec, evc_supported
 from inventory.models import (
     Cluster, Datacenter, Datastore, Host, Lab, Network, VMkernelNic,
 )
+from inventory.rules import (
+    ESX_VERSION, EVC_MODE, failover_problems, host_name_problems, host_spec_problems, management_ip_problems,
+    switch_problems,
+)
 from operations.faults import InvalidArgument, InvalidState, ResourceInUse
 from operations.services import record
 
-from .common import ensure_unique_name, validated
+from .common import ensure_unique_name, refuse, validated
 
 MAX_HOSTS_PER_CLUSTER = 32
 MAX_HOSTS_PER_VCENTER = 1000
@@ -39,8 +43,7 @@ def cluster_create(
     """New Cluster. Its HA and DRS pages arrive with the HA issue; the switches are kept now."""
     lab = datacenter.lab
     name = ensure_unique_name(Cluster, lab=lab, name=name)
-    if evc_mode and evc_mode not in EVC_LABELS:
-        raise InvalidArgument(f"Unknown EVC mode '{evc_mode}'.")
+    refuse(EVC_MODE.problems(evc_mode), switch_problems(ha_enabled=ha_enabled, drs_enabled=drs_enabled))
     cluster = validated(Cluster(
         lab=lab, datacenter=datacenter, name=name, ha_enabled=ha_enabled, drs_enabled=drs_enabled, evc_mode=evc_mode,
     ))
@@ -75,11 +78,11 @@ def host_add(
     Network and VM Network) and its local datastore. With shared_storage, the host also gets a
     VMkernel port on vSwitch1 and mounts the datacenter's shared datastores, as if its iSCSI
     adapter had been configured and rescanned (the article's part 3)."""
+    refuse(host_name_problems(name), host_spec_problems(spec), ESX_VERSION.problems(esx_version),
+           management_ip_problems(management_ip), switch_problems(shared_storage=shared_storage, vmotion=vmotion))
     name = ensure_unique_name(Host, lab=lab, name=name.lower())
     if Host.objects.filter(lab=lab).count() >= MAX_HOSTS_PER_VCENTER:
         raise InvalidState(f"This vCenter already manages {MAX_HOSTS_PER_VCENTER} hosts, the vCenter 4.1 maximum.")
-    if esx_version not in ESX_BUILDS:
-        raise InvalidArgument(f"Unknown ESX version '{esx_version}'.")
     if cluster is not None:
         if cluster.datacenter_id != datacenter.pk:
             raise InvalidArgument(f"Cluster {cluster.name} is not in datacenter {datacenter.name}.")
@@ -89,10 +92,6 @@ def host_add(
             raise InvalidState(problem)
     used_ips = set(VMkernelNic.objects.filter(host__lab=lab).values_list("ip", flat=True))
     if management_ip:
-        try:
-            ipaddress.IPv4Address(management_ip)
-        except ValueError:
-            raise InvalidArgument(f"'{management_ip}' is not a valid IPv4 address.") from None
         if management_ip in used_ips:
             raise InvalidArgument(f"The IP address {management_ip} is already used by another VMkernel port.")
     else:
@@ -263,11 +262,14 @@ def cluster_reconfigure(
     """Edit Settings of a cluster: HA and its admission control, DRS, EVC. EVC needs every host
     to support the baseline, and no running VM on a host whose CPU is above it (it may use
     features the baseline hides); each problem is reported."""
+    refuse(EVC_MODE.problems(evc_mode) if evc_mode is not None else [],
+           ADMISSION_CONTROL_POLICY.problems(admission_control_policy) if admission_control_policy is not None else [],
+           failover_problems(failover_level, failover_cpu_percent, failover_memory_percent),
+           switch_problems(ha_enabled=ha_enabled, drs_enabled=drs_enabled,
+                           admission_control_enabled=admission_control_enabled))
     cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
     problems = []
     if evc_mode is not None and evc_mode != cluster.evc_mode:
-        if evc_mode and evc_mode not in EVC_LABELS:
-            raise InvalidArgument(f"Unknown EVC mode '{evc_mode}'.")
         for host in cluster.hosts.all() if evc_mode else []:
             if evc_mode not in host.evc_modes:
                 problems.append(f"Host {host.name} ({host.evc_max_label}) does not support the EVC mode "
@@ -279,15 +281,7 @@ def cluster_reconfigure(
     if problems:
         raise InvalidState(*problems)
     if admission_control_policy is not None:
-        if admission_control_policy not in AdmissionControlPolicy.values:
-            raise InvalidArgument(f"Unknown admission control policy '{admission_control_policy}': use "
-                                  f"{', '.join(AdmissionControlPolicy.values)}.")
         cluster.ha_admission_control_policy = admission_control_policy
-    if failover_level is not None and not 1 <= failover_level <= 4:
-        raise InvalidArgument("Host failures the cluster tolerates must be between 1 and 4.")
-    for value, what in ((failover_cpu_percent, "CPU"), (failover_memory_percent, "memory")):
-        if value is not None and not 0 <= value <= 100:
-            raise InvalidArgument(f"The {what} failover capacity must be between 0% and 100%.")
     for field, value in (
         ("ha_enabled", ha_enabled), ("drs_enabled", drs_enabled),
         ("ha_admission_control_enabled", admission_control_enabled), ("ha_failover_level", failover_level),
@@ -306,6 +300,7 @@ def cluster_reconfigure(
 def host_vmknic_configure(*, host: Host, device: str, user, vmotion: bool | None = None,
                           ft_logging: bool | None = None) -> VMkernelNic:
     """VMkernel port properties > General: the VMotion and Fault Tolerance Logging boxes."""
+    refuse(switch_problems(vmotion=vmotion, ft_logging=ft_logging))
     host = Host.objects.select_for_update().get(pk=host.pk)
     if host.connection_state != "connected" or host.power_state != "poweredOn":
         raise InvalidState(f"Host {host.name} {host.unusable_reason or 'is not reachable'}: vCenter cannot change its networking.")

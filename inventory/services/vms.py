@@ -5,17 +5,21 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
-from inventory.choices import DiskProvisioning, Workload, VmPowerState
+from inventory.choices import DISK_PROVISIONING, GUEST_OS, WORKLOAD, DiskProvisioning, Workload, VmPowerState
 from inventory.models import (
     Datastore, Host, Network, Snapshot, VirtualDisk, VirtualMachine, VirtualNic,
 )
-from inventory.models.vm import MAX_DISK_MB, MAX_DISKS
+from inventory.rules import (
+    MAX_DISKS, cpu_reservation_problems, disk_growth_problems, disk_size_problems, iso_path_problems,
+    memory_problems, memory_reservation_problems, overhead_problems, snapshot_problems, switch_problems,
+    vcpu_problems,
+)
 from inventory.selectors import datastore_free_mb, host_reserved
 from operations.faults import InsufficientResources, InvalidArgument, InvalidState
 from operations.services import record
 from operations.services.tasks import require_idle
 
-from .common import ensure_unique_name, validated
+from .common import ensure_unique_name, refuse, validated
 
 MAX_VMS_PER_HOST = 320
 MAX_SNAPSHOTS = 32
@@ -51,6 +55,8 @@ def vm_create(
     """New Virtual Machine (Typical): one disk, one network adapter, powered off."""
     lab = host.lab
     name = ensure_unique_name(VirtualMachine, lab=lab, name=name)
+    refuse(GUEST_OS.problems(guest_os), vcpu_problems(num_cpu), memory_problems(memory_mb), disk_size_problems(disk_mb),
+           DISK_PROVISIONING.problems(provisioning), WORKLOAD.problems(workload))
     _require_usable_host(host, "create a virtual machine")
     if not datastore.hosts.filter(pk=host.pk).exists():
         raise InvalidArgument(f"Datastore {datastore.name} is not accessible from host {host.name}.")
@@ -58,10 +64,6 @@ def vm_create(
         raise InvalidArgument(f"Network {network.name} has no port group on host {host.name}.")
     if host.vms.count() >= MAX_VMS_PER_HOST:
         raise InvalidState(f"Host {host.name} already has {MAX_VMS_PER_HOST} virtual machines, the vSphere 4.1 maximum.")
-    if provisioning not in DiskProvisioning.values:
-        raise InvalidArgument(f"Unknown disk provisioning '{provisioning}'.")
-    if not 1 <= disk_mb <= MAX_DISK_MB:
-        raise InvalidArgument("The disk size must be between 1 MB and 2 TB minus 512 bytes.")
     used = _disk_used_mb(disk_mb, provisioning)
     _require_space(datastore, used)
     vm = validated(VirtualMachine(
@@ -90,6 +92,7 @@ def vm_reconfigure(
     """Edit Settings. CPU and memory change only while powered off (no hot add in this lab);
     reservations and the workload change at any time; disks only grow, and not under snapshots.
     `cdrom` = {"datastore", "iso", "connected"} backs CD/DVD drive 1 with an ISO file."""
+    refuse(_settings_problems(num_cpu, memory_mb, memory_overhead_override_mb, workload))
     vm = _locked(vm)
     require_idle(vm)
     if cdrom is not None:
@@ -104,19 +107,12 @@ def vm_reconfigure(
         vm.num_cpu = num_cpu if num_cpu is not None else vm.num_cpu
         vm.memory_mb = memory_mb if memory_mb is not None else vm.memory_mb
     if cpu_reservation_mhz is not None:
-        limit = vm.num_cpu * vm.host.cpu_mhz
-        if cpu_reservation_mhz > limit:
-            raise InvalidArgument(
-                f"The CPU reservation ({cpu_reservation_mhz} MHz) cannot exceed what {vm.num_cpu} vCPU(s) "
-                f"can use on {vm.host.name} ({limit} MHz)."
-            )
+        refuse(cpu_reservation_problems(cpu_reservation_mhz, num_cpu=vm.num_cpu, host_mhz=vm.host.cpu_mhz,
+                                        host_name=vm.host.name))
         vm.cpu_reservation_mhz = cpu_reservation_mhz
     if memory_reservation_mb is not None:
         vm.memory_reservation_mb = memory_reservation_mb
-    if vm.memory_reservation_mb > vm.memory_mb:
-        raise InvalidArgument(
-            f"The memory reservation ({vm.memory_reservation_mb} MB) cannot exceed the memory size ({vm.memory_mb} MB)."
-        )
+    refuse(memory_reservation_problems(vm.memory_reservation_mb, memory_mb=vm.memory_mb))
     if memory_overhead_override_mb != "keep":
         vm.memory_overhead_override_mb = memory_overhead_override_mb
     if workload is not None:
@@ -132,16 +128,24 @@ def vm_reconfigure(
     return vm
 
 
+def _settings_problems(num_cpu, memory_mb, overhead_mb, workload) -> list[str]:
+    """Edit Settings' values that need no other object to be judged (None: unchanged)."""
+    return [
+        *(vcpu_problems(num_cpu) if num_cpu is not None else []),
+        *(memory_problems(memory_mb) if memory_mb is not None else []),
+        *(overhead_problems(overhead_mb) if overhead_mb != "keep" else []),
+        *(WORKLOAD.problems(workload) if workload is not None else []),
+    ]
+
+
 def _set_cdrom(vm: VirtualMachine, *, datastore: Datastore | None, iso: str, connected: bool) -> None:
-    iso = (iso or "").strip()
     if datastore is None:
         vm.cdrom_datastore, vm.cdrom_iso, vm.cdrom_connected = None, "", False
         return
     if not datastore.hosts.filter(pk=vm.host_id).exists():
         raise InvalidArgument(f"Datastore {datastore.name} is not accessible from host {vm.host.name}.")
-    if not iso.lower().endswith(".iso") or iso.startswith("/") or ".." in iso:
-        raise InvalidArgument("The ISO file path must be a path on the datastore ending in .iso, e.g. ISO/w2k8r2.iso.")
-    vm.cdrom_datastore, vm.cdrom_iso, vm.cdrom_connected = datastore, iso, connected
+    refuse(iso_path_problems(iso), switch_problems(cd_dvd_connected=connected))
+    vm.cdrom_datastore, vm.cdrom_iso, vm.cdrom_connected = datastore, iso.strip(), connected
 
 
 def _grow_disk(vm: VirtualMachine, label: str, new_mb: int) -> None:
@@ -150,10 +154,7 @@ def _grow_disk(vm: VirtualMachine, label: str, new_mb: int) -> None:
         raise InvalidArgument(f"{vm.name} has no disk named '{label}'.")
     if new_mb == disk.capacity_mb:
         return
-    if new_mb < disk.capacity_mb:
-        raise InvalidArgument(f"{label} cannot shrink: vSphere only extends virtual disks ({disk.capacity_mb:,} MB now).")
-    if new_mb > MAX_DISK_MB:
-        raise InvalidArgument("A virtual disk cannot exceed 2 TB minus 512 bytes.")
+    refuse(disk_growth_problems(label, disk.capacity_mb, new_mb))
     if vm.snapshots.exists():
         raise InvalidState(f"{label} of {vm.name} cannot be extended while the virtual machine has snapshots.")
     grow = 0 if disk.is_thin else new_mb - disk.capacity_mb
@@ -170,8 +171,7 @@ def vm_add_disk(*, vm: VirtualMachine, user, capacity_mb: int, provisioning: str
     datastore = datastore or vm.datastore
     if vm.disks.count() >= MAX_DISKS:
         raise InvalidState(f"{vm.name} already has {MAX_DISKS} disks.")
-    if not 1 <= capacity_mb <= MAX_DISK_MB:
-        raise InvalidArgument("The disk size must be between 1 MB and 2 TB minus 512 bytes.")
+    refuse(disk_size_problems(capacity_mb), DISK_PROVISIONING.problems(provisioning))
     if not datastore.hosts.filter(pk=vm.host_id).exists():
         raise InvalidArgument(f"Datastore {datastore.name} is not accessible from host {vm.host.name}.")
     used = _disk_used_mb(capacity_mb, provisioning)
@@ -205,11 +205,8 @@ def _check_host_reservations(vm: VirtualMachine, host: Host) -> None:
 def vm_snapshot_create(*, vm: VirtualMachine, name: str, description: str = "", user) -> Snapshot:
     vm = _locked(vm)
     require_idle(vm)
-    name = (name or "").strip()
-    if not name or len(name) > 80:
-        raise InvalidArgument("A snapshot needs a name of 1 to 80 characters.")
-    if len(description) > 255:
-        raise InvalidArgument("The snapshot description must be 255 characters or fewer.")
+    refuse(snapshot_problems(name, description))
+    name = name.strip()
     if vm.ft_role:
         raise InvalidState(f"{vm.name} is protected by Fault Tolerance, which does not support snapshots.")
     if vm.snapshots.count() >= MAX_SNAPSHOTS:

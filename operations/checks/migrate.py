@@ -211,11 +211,19 @@ def datastore_problems(vm: VmFacts, host: HostFacts, ds: DatastoreFacts) -> list
     return problems
 
 
-def both_problems(vm: VmFacts, src: HostFacts, dst: HostFacts, ds: DatastoreFacts) -> list[Problem]:
+def check_change_both(vm: VmFacts) -> list[Problem]:
     """Change both host and datastore: a cold migration only, in vSphere 4."""
     if _live(vm):
         return [Problem(ERROR, f"Power off {vm.name} to change both its host and its datastore: vSphere 4 moves a "
                                f"running virtual machine's host or its storage, one at a time.")]
+    return []
+
+
+def both_problems(vm: VmFacts, src: HostFacts, dst: HostFacts, ds: DatastoreFacts) -> list[Problem]:
+    """Change both host and datastore: a cold migration only, in vSphere 4."""
+    problems = check_change_both(vm)
+    if problems:
+        return problems
     problems = check_destination_host(vm, src, dst)
     if problems:
         return problems

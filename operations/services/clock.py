@@ -12,6 +12,8 @@ from django.db import transaction
 
 from accounts.roles import is_instructor
 from inventory.models import Lab
+from inventory.rules import switch_problems
+from inventory.services.common import refuse
 from operations.faults import InvalidArgument, ServiceUnavailable, Unauthorized
 from operations.models import Task, TaskState
 
@@ -19,6 +21,23 @@ from .records import event_log
 
 MAX_ADVANCE_S = 24 * 3600
 CATCH_UP_TIMEOUT_S = 60.0
+
+
+def _number(value, message: str) -> float:
+    """A number from a form's text or a script's int or float (not a boolean)."""
+    if isinstance(value, bool):
+        raise InvalidArgument(message)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidArgument(message) from None
+
+
+def _advance_by(seconds) -> float:
+    seconds = _number(seconds, "Advance the clock by a number of seconds.")
+    if not 0 < seconds <= MAX_ADVANCE_S:
+        raise InvalidArgument(f"Advance the clock by more than 0 and at most {MAX_ADVANCE_S:,} seconds (24 hours).")
+    return seconds
 
 
 def _require_controller(lab: Lab, user) -> None:
@@ -40,12 +59,14 @@ def _save(lab: Lab) -> None:
 @transaction.atomic
 def clock_set(*, lab: Lab, user, speed: float | None = None, paused: bool | None = None) -> Lab:
     _require_controller(lab, user)
+    refuse(switch_problems(paused=paused))
+    speed = None if speed is None else _number(speed, "The clock speed must be a number (0.1 to 100).")
     lab = _locked(lab)
     wall, clock = time.time(), lab.clock
     if speed is not None:
         try:
-            clock = clock.with_speed(wall, float(speed))
-        except (TypeError, ValueError) as error:
+            clock = clock.with_speed(wall, speed)
+        except ValueError as error:  # the engine's range, with its message
             raise InvalidArgument(str(error)) from None
     if paused is True and not clock.paused:
         clock = clock.paused_at(wall)
@@ -63,12 +84,7 @@ def clock_set(*, lab: Lab, user, speed: float | None = None, paused: bool | None
 @transaction.atomic
 def clock_advance(*, lab: Lab, user, seconds: float) -> Lab:
     _require_controller(lab, user)
-    try:
-        seconds = float(seconds)
-    except (TypeError, ValueError):
-        raise InvalidArgument("Advance the clock by a number of seconds.") from None
-    if not 0 < seconds <= MAX_ADVANCE_S:
-        raise InvalidArgument(f"Advance the clock by more than 0 and at most {MAX_ADVANCE_S:,} seconds (24 hours).")
+    seconds = _advance_by(seconds)
     lab = _locked(lab)
     lab.set_clock(lab.clock.advanced(time.time(), seconds))
     _save(lab)
@@ -83,6 +99,8 @@ def clock_advance_and_wait(*, lab: Lab, user, seconds: float, timeout: float = C
     With timed tasks and no runner holding the lab, it refuses before changing anything."""
     from operations.runner.hosting import wake
 
+    _require_controller(lab, user)
+    _advance_by(seconds)  # refused at once, not after waiting for a runner
     active = Task.objects.filter(lab=lab, state__in=(TaskState.QUEUED, TaskState.RUNNING)).exclude(kind="")
     if active.exists():
         wake()

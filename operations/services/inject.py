@@ -9,13 +9,17 @@ from django.db import transaction
 
 from inventory.choices import ConnectionState, HostPowerState, StorageBacking, VmPowerState
 from inventory.models import Host, VirtualMachine
-from operations.faults import InvalidArgument, InvalidState
+from inventory.rules import Choice
+from inventory.services.common import refuse
+from operations.faults import InvalidState
 
 from .records import event_log
 
 HOST_FAULTS = ("power-off", "power-on", "crash", "disconnect-management-network", "reconnect-management-network",
                "disconnect-storage", "reconnect-storage")
 VM_FAULTS = ("guest-hang", "guest-recover")
+HOST_FAULT = Choice("host fault", HOST_FAULTS)
+VM_FAULT = Choice("virtual machine fault", VM_FAULTS)
 
 
 def _connection(host: Host) -> str:
@@ -35,8 +39,7 @@ def _vms_go_down(host: Host, user, why: str) -> int:
 
 @transaction.atomic
 def host_inject_fault(*, host: Host, action: str, user) -> Host:
-    if action not in HOST_FAULTS:
-        raise InvalidArgument(f"Unknown host fault '{action}': use one of {', '.join(HOST_FAULTS)}.")
+    refuse(HOST_FAULT.problems(action))
     host = Host.objects.select_for_update().select_related("lab", "datacenter").get(pk=host.pk)
     lab, now = host.lab, host.lab.now()
     on = host.power_state == HostPowerState.POWERED_ON
@@ -96,8 +99,7 @@ def host_inject_fault(*, host: Host, action: str, user) -> Host:
 
 @transaction.atomic
 def vm_inject_fault(*, vm: VirtualMachine, action: str, user) -> VirtualMachine:
-    if action not in VM_FAULTS:
-        raise InvalidArgument(f"Unknown virtual machine fault '{action}': use guest-hang or guest-recover.")
+    refuse(VM_FAULT.problems(action))
     vm = VirtualMachine.objects.select_for_update().select_related("lab", "host", "datastore").get(pk=vm.pk)
     if action == "guest-hang":
         if vm.power_state != VmPowerState.POWERED_ON:

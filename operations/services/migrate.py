@@ -16,6 +16,8 @@ from django.db import transaction
 from inventory.choices import VmPowerState
 from inventory.models import Datastore, Host, VirtualMachine
 from inventory.selectors import datastore_free_mb, usage_by_host
+from inventory.rules import Choice
+from inventory.services.common import refuse
 from inventory.services.vms import _check_host_reservations
 from operations.checks import Problem, errors
 from operations.checks.migrate import both_problems, datastore_problems, host_problems
@@ -30,6 +32,7 @@ from .records import event_log, task_failed_event, task_queued
 from .tasks import locked_vm, require_idle
 
 PRIORITIES = ("high", "low")
+PRIORITY = Choice("VMotion priority", PRIORITIES)
 
 
 def migration_problems(vm: VirtualMachine, *, host: Host | None, datastore: Datastore | None) -> list[Problem]:
@@ -60,8 +63,7 @@ def vm_migrate(
     datastore of a running VM = Storage VMotion ("Relocate virtual machine storage"); a
     powered-off VM is cold-migrated, host and datastore at once if both are given."""
     vm = locked_vm(vm.pk)
-    if priority not in PRIORITIES:
-        raise InvalidArgument(f"Unknown VMotion priority '{priority}': use high or low.")
+    refuse(PRIORITY.problems(priority))
     for obj in (host, datastore):
         if obj is not None and obj.lab_id != vm.lab_id:
             raise InvalidArgument(f"{obj.name} is not in this lab.")

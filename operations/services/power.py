@@ -11,6 +11,8 @@ from django.db import transaction
 
 from inventory.choices import VmPowerState
 from inventory.models import VirtualMachine
+from inventory.rules import Choice
+from inventory.services.common import refuse
 from inventory.services.vms import _check_host_reservations, _require_usable_host, _where
 from operations.engine.power import boot_profile, guest_state, power_plan
 from operations.faults import InvalidState
@@ -26,6 +28,7 @@ TASK_NAMES = {
     "shutdown": "Initiate guest OS shutdown",
     "reset": "Reset virtual machine",
 }
+POWER_OPERATION = Choice("power operation", tuple(TASK_NAMES))
 
 
 def _refusal(vm: VirtualMachine, action: str, now: float) -> None:
@@ -61,6 +64,7 @@ def _refusal(vm: VirtualMachine, action: str, now: float) -> None:
 @transaction.atomic
 def vm_power(*, vm: VirtualMachine, action: str, user) -> Task:
     """Start a power operation on `vm`: power-on, power-off, shutdown (needs VMware Tools) or reset."""
+    refuse(POWER_OPERATION.problems(action))
     vm = locked_vm(vm.pk)
     require_idle(vm)
     _refusal(vm, action, vm.lab.now())

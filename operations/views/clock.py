@@ -31,7 +31,7 @@ def clock(request, lab_id: int):
         elif action == "resume":
             lab = clock_set(lab=lab, user=request.user, paused=False)
         elif action == "speed":
-            lab = clock_set(lab=lab, user=request.user, speed=request.POST.get("speed"))
+            lab = clock_set(lab=lab, user=request.user, speed=request.POST.get("speed", ""))
         elif action == "advance":
             lab = clock_advance(lab=lab, user=request.user, seconds=request.POST.get("seconds") or request.GET.get("seconds"))
         else:

@@ -13,8 +13,11 @@ from inventory.selectors import id_number, with_space
 from inventory.templatetags.vsphere import object_url
 from inventory.views.pages import lab_frame
 from operations.checks import Problem
+from operations.checks import errors as error_messages
+from operations.checks.migrate import check_change_both
+from operations.facts import vm_facts
 from operations.faults import VimFault
-from operations.services.migrate import host_compatibility, migration_problems, vm_migrate
+from operations.services.migrate import PRIORITY, host_compatibility, migration_problems, vm_migrate
 
 TYPES = {
     "host": ("Change host", "Move the virtual machine to another host."),
@@ -61,7 +64,7 @@ def migrate_wizard(request, lab, vm):
     data = request.POST if request.method == "POST" else request.GET
     live = vm.power_state == VmPowerState.POWERED_ON
     mtype = data.get("type") if data.get("type") in TYPES else "host"
-    priority = data.get("priority") if data.get("priority") in PRIORITIES else "high"
+    priority = data.get("priority") or "high"  # the service refuses an unknown one, with its message
     hosts = Host.objects.filter(lab=lab, datacenter_id=vm.host.datacenter_id).select_related("cluster").order_by("name")
     datastores = with_space(Datastore.objects.filter(lab=lab, datacenter_id=vm.host.datacenter_id)).order_by("name")
     host = _pick(hosts, data.get("host")) if mtype != "datastore" else None
@@ -73,7 +76,7 @@ def migrate_wizard(request, lab, vm):
     if go == "back":
         step = steps[max(0, steps.index(step) - 1)]
     elif go in ("next", "finish"):
-        errors = _step_errors(step, vm, mtype, live, host, datastore)
+        errors = _step_errors(step, vm, mtype, host, datastore, priority)
         if not errors and step != "ready":
             step = steps[steps.index(step) + 1]
         elif not errors:
@@ -84,6 +87,8 @@ def migrate_wizard(request, lab, vm):
             else:
                 url = object_url(vm)
                 return HttpResponseClientRedirect(url) if request.htmx else _redirect(url)
+    if step == "ready" and "priority" in steps and PRIORITY.problems(priority):
+        step = "priority"  # the summary cannot name an unknown priority: ask for it again
     problems = migration_problems(vm, host=host, datastore=datastore) if (host or datastore) else []
     context = {
         "lab": lab, "obj": vm, "kind": "vm", "vm": vm, "live": live, "mtype": mtype, "priority": priority,
@@ -111,9 +116,13 @@ def _kind_label(mtype: str, live: bool) -> str:
     return {"host": "VMotion", "datastore": "Storage VMotion"}.get(mtype, "Not possible while powered on")
 
 
-def _step_errors(step, vm, mtype, live, host, datastore) -> list[str]:
-    if step == "type" and mtype == "both" and live:
-        return [f"Power off {vm.name} to change both its host and its datastore."]
+def _step_errors(step, vm, mtype, host, datastore, priority) -> list[str]:
+    """What stops the wizard at this step: the services' checks, nothing of its own but the
+    selection it needs to go on."""
+    if step == "type" and mtype == "both":
+        return error_messages(check_change_both(vm_facts(vm)))
+    if step == "priority":
+        return PRIORITY.problems(priority)
     if step == "host":
         if host is None:
             return ["Select a destination host."]

@@ -7,7 +7,7 @@ from django.test import Client
 
 from inventory.models import Cluster, Host, Lab, VirtualMachine
 from inventory.presets import lab_create
-from operations.models import Task
+from operations.models import Event, Task
 from tests.conftest import PASSWORD
 
 
@@ -325,3 +325,111 @@ def test_advance_without_a_runner_refuses_and_changes_nothing(api, lab, web01, e
     response = api.post(f"/labs/{lab.moid}/clock", {"seconds": 600}, action="advance")
     assert response.status_code == 503 and errors_of(response)[0] == "SERVICE_UNAVAILABLE"
     assert Lab.objects.get(pk=lab.pk).sim_seconds == lab.sim_seconds
+
+
+# --- parsing: objects, JSON types, enumerations (issue 9) ---------------------------------------
+
+NOT_AN_OBJECT = ["The request body must be a JSON object."]
+
+
+@pytest.mark.parametrize("body", ["false", "[null, null]", "null", '"esx01"', "5", "", "[]"])
+def test_a_body_that_is_not_a_json_object_is_refused_with_one_message(client, api, lab, xp01, body):
+    events = Event.objects.count()
+    for method, path in ((client.patch, vc(lab, f"/vm/{xp01.moid}")), (client.post, vc(lab, "/datacenter")),
+                         (client.patch, f"/labs/{lab.moid}/clock")):
+        response = method(f"/api{path}", body, content_type="application/json", **api.headers)
+        assert response.status_code == 400 and errors_of(response) == ("INVALID_ARGUMENT", NOT_AN_OBJECT), path
+    assert Event.objects.count() == events
+
+
+@pytest.mark.parametrize("path, body, message", [
+    ("/vm/{xp01}", {"cpu_count": "2"}, "cpu_count: Input should be a valid integer"),
+    ("/vm/{xp01}", {"cpu_count": 2.0}, "cpu_count: Input should be a valid integer"),
+    ("/vm/{xp01}", {"cpu_count": True}, "cpu_count: Input should be a valid integer"),
+    ("/host/{esx02}/vmkernel/vmk1", {"vmotion": 0}, "vmotion must be true or false."),
+    ("/host/{esx02}/vmkernel/vmk1", {"vmotion": "false"}, "vmotion must be true or false."),
+    ("/vm/{xp01}", {"cpu_cont": 2}, "cpu_cont: Extra inputs are not permitted"),
+])
+def test_booleans_and_integers_are_json_types_and_unknown_fields_are_refused(api, lab, xp01, esx02, path, body, message):
+    before = list(VirtualMachine.objects.values()), list(esx02.vmknics.values())
+    response = api.patch(vc(lab, path.format(xp01=xp01.moid, esx02=esx02.moid)), body)
+    assert response.status_code == 400 and errors_of(response)[1] == [message]
+    assert (list(VirtualMachine.objects.values()), list(esx02.vmknics.values())) == before
+
+
+def test_the_clock_takes_numbers_and_booleans_of_json(api, lab):
+    for body in ({"speed": "5"}, {"speed": True}, {"paused": 1}):
+        assert api.patch(f"/labs/{lab.moid}/clock", body).status_code == 400, body
+    assert api.patch(f"/labs/{lab.moid}/clock", {"speed": 5}).json()["speed"] == 5  # an integer is a number
+    assert Lab.objects.get(pk=lab.pk).clock_speed == 5
+
+
+def test_enumerations_are_enums_of_the_openapi_document(client):
+    from inventory.choices import GuestOs
+
+    schema = client.get("/api/openapi.json").json()
+    components = schema["components"]["schemas"]
+
+    def enum(ref_or_schema):
+        wrapped = ref_or_schema.get("anyOf", []) + ref_or_schema.get("allOf", [])
+        ref = ref_or_schema.get("$ref") or next((s["$ref"] for s in wrapped if "$ref" in s), None)
+        inline = next((s["enum"] for s in [ref_or_schema, *wrapped] if "enum" in s), None)
+        return components[ref.rsplit("/", 1)[1]]["enum"] if ref else inline
+
+    assert enum(components["VmCreate"]["properties"]["guest_OS"]) == list(GuestOs.values)
+    assert enum(components["VmCreate"]["properties"]["disk_provisioning"]) == ["thin", "lazyZeroedThick", "eagerZeroedThick"]
+    assert enum(components["VmPatch"]["properties"]["workload"]) == ["idle", "web", "database", "memoryHeavy"]
+    assert "" in enum(components["ClusterCreate"]["properties"]["evc_mode"])
+    assert "intel-westmere" in enum(components["ClusterPatch"]["properties"]["evc_mode"])
+    assert enum(components["ClusterPatch"]["properties"]["admission_control_policy"]) == [
+        "FAILOVER_LEVEL", "PERCENTAGE", "FAILOVER_HOST"]
+    assert "r805-2435-32" in enum(components["HostCreate"]["properties"]["profile"])
+    assert "" not in enum(components["HostCreate"]["properties"]["evc_max"])
+    assert enum(components["HostCreate"]["properties"]["esx_version"]) == ["4.0.0", "4.1.0"]
+    assert enum(components["HostCreate"]["properties"]["nic_gbps"]) == [1, 10]
+    assert enum(components["LabCreate"]["properties"]["preset"]) == ["seed-article", "classroom", "mixed-cpu", "scale"]
+    assert enum(components["MigrateSpec"]["properties"]["priority"]) == ["high", "low"]
+    paths = schema["paths"]
+
+    def action(path):
+        return enum(next(p for p in paths[path]["post"]["parameters"] if p["name"] == "action")["schema"])
+
+    assert "crash" in action("/api/labs/{lab}/vcenter/host/{host}/fault")
+    assert action("/api/labs/{lab}/vcenter/vm/{vm}/fault") == ["guest-hang", "guest-recover"]
+    assert action("/api/labs/{lab}/vcenter/vm/{vm}/power") == ["start", "stop", "reset", "shutdown"]
+    assert "turn-on" in action("/api/labs/{lab}/vcenter/vm/{vm}/fault-tolerance")
+    # ranges are documented; the services enforce them with the pages' words
+    cpu = components["VmCreate"]["properties"]["cpu_count"]
+    assert (cpu["minimum"], cpu["maximum"]) == (1, 8) and components["VmCreate"]["additionalProperties"] is False
+
+
+def test_an_unknown_value_gets_the_rules_message_in_a_query_too(api, lab, esx01):
+    response = api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="melt")
+    assert errors_of(response)[1] == ["Unknown host fault 'melt': use one of power-off, power-on, crash, "
+                                      "disconnect-management-network, reconnect-management-network, "
+                                      "disconnect-storage, reconnect-storage."]
+
+
+def test_a_profile_and_explicit_specs_together_are_refused_not_half_ignored(api, lab):
+    datacenter = api.get(vc(lab, "/datacenter")).json()[0]["datacenter"]
+    response = api.post(vc(lab, "/host"), {"name": "esx03.lab.local", "datacenter": datacenter,
+                                           "profile": "r805-2435-32", "memory_mb": 65536})
+    assert errors_of(response)[1] == ["Give a hardware profile or explicit specifications, not both: profile "
+                                      "r805-2435-32 with memory_mb."]
+    assert not Host.objects.filter(lab=lab, name="esx03.lab.local").exists()
+
+
+def test_a_scale_lab_takes_its_size_through_the_api_and_other_presets_take_none(api, owner):
+    created = api.post("/labs", {"preset": "scale", "name": "Big", "hosts": 4, "vms": 8, "cluster_size": 2})
+    assert created.status_code == 201
+    assert Host.objects.filter(lab__name="Big").count() == 4 and Cluster.objects.filter(lab__name="Big").count() == 2
+    refused = api.post("/labs", {"preset": "classroom", "hosts": 4})
+    assert errors_of(refused)[1] == ["Preset 'classroom' takes no parameters."]
+    assert api.post("/labs", {"preset": "scale", "name": "Big"}).status_code == 400  # ALREADY_EXISTS
+    assert Lab.objects.filter(owner=owner).count() == 1
+
+
+def test_advance_refuses_a_bad_number_of_seconds_at_once_even_while_tasks_wait(api, lab, web01, esx02):
+    api.post(vc(lab, f"/vm/{web01.moid}"), {"host": esx02.moid}, action="migrate")
+    response = api.post(f"/labs/{lab.moid}/clock", {"seconds": 0}, action="advance")
+    assert response.status_code == 400 and errors_of(response)[0] == "INVALID_ARGUMENT"
