@@ -5,26 +5,14 @@ import re
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from operations.live.publisher import publish
 from operations.services.migrate import vm_migrate
-from vcenter_web.asgi import application
+
+from .conftest import cookie_of, open_live
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
 SEQ = re.compile(r'id="live-seq" data-seq="(\d+)" data-prev="(\d+)"')
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-def cookie_of(user) -> bytes:
-    client = Client()  # one per user: logging another user in on the same client ends the first session
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
 @pytest.fixture
@@ -37,11 +25,7 @@ def stranger_cookie(stranger):
     return cookie_of(stranger)
 
 
-async def live(lab, cookie=None, origin=b"http://127.0.0.1"):
-    headers = [(b"origin", origin)] + ([(b"cookie", cookie)] if cookie else [])
-    socket = WebsocketCommunicator(application, f"/ws/labs/{lab.moid}/live", headers=headers)
-    connected, _ = await socket.connect()
-    return socket, connected
+live = open_live
 
 
 async def step(sim, seconds=0.0, step=None):
