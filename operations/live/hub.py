@@ -45,12 +45,9 @@ def heartbeat_seconds() -> float:
     return float(getattr(settings, "LIVE_HEARTBEAT_S", 5.0))
 
 
-def _published_seqs(labs: list[int]) -> dict[int, int]:
+@database_sync_to_async
+def published_seqs(labs: list[int]) -> dict[int, int]:
     return dict(Lab.objects.filter(pk__in=labs).values_list("pk", "published_seq"))
-
-
-# on a thread of its own, not behind the page requests that share the main sync thread
-published_seqs = database_sync_to_async(_published_seqs, thread_sensitive=False)
 
 
 class Hub:

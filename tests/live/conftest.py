@@ -26,6 +26,21 @@ def cookie_of(user) -> bytes:
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
+@pytest.fixture
+def owner_cookie(owner):
+    return cookie_of(owner)
+
+
+@pytest.fixture
+def member_cookie(member):
+    return cookie_of(member)
+
+
+@pytest.fixture
+def stranger_cookie(stranger):
+    return cookie_of(stranger)
+
+
 async def open_live(lab, cookie=None, origin=b"http://127.0.0.1"):
     """The lab page's socket; when it opens, its first message (the hub's greeting) is read."""
     from vcenter_web.asgi import application

@@ -9,20 +9,10 @@ from asgiref.sync import sync_to_async
 from operations.live.publisher import publish
 from operations.services.migrate import vm_migrate
 
-from .conftest import cookie_of, open_live
+from .conftest import open_live
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
 SEQ = re.compile(r'id="live-seq" data-seq="(\d+)" data-prev="(\d+)"')
-
-
-@pytest.fixture
-def owner_cookie(owner):
-    return cookie_of(owner)
-
-
-@pytest.fixture
-def stranger_cookie(stranger):
-    return cookie_of(stranger)
 
 
 live = open_live
@@ -87,8 +77,7 @@ async def test_batches_carry_consecutive_sequence_numbers(lab, owner, owner_cook
     await socket.disconnect()
 
 
-async def test_one_batch_reaches_every_socket_of_the_lab_as_the_same_bytes(lab, owner_cookie, member, sim):
-    member_cookie = await sync_to_async(cookie_of)(member)
+async def test_one_batch_reaches_every_socket_of_the_lab_as_the_same_bytes(lab, owner_cookie, member_cookie, sim):
     sockets = [(await live(lab, c))[0] for c in (owner_cookie, member_cookie, owner_cookie)]
     await step(sim)
     received = [await s.receive_from(timeout=5) for s in sockets]

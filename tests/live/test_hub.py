@@ -19,7 +19,7 @@ from operations.live.layers import InMemoryChannelLayer
 from operations.live.publisher import publish
 from operations.services.power import vm_power
 
-from .conftest import cookie_of, open_live, upto
+from .conftest import open_live, upto
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
 SEQ_OF = 'id="live-seq" data-seq="{}"'
@@ -82,8 +82,9 @@ async def until(condition, timeout=10.0):
         await asyncio.sleep(0.01)
 
 
-async def test_sockets_connecting_at_once_share_one_channel_and_the_group_goes_when_they_do(lab, owner, member):
-    cookies = [await sync_to_async(cookie_of)(u) for u in (owner, member)]
+async def test_sockets_connecting_at_once_share_one_channel_and_the_group_goes_when_they_do(lab, owner_cookie,
+                                                                                          member_cookie):
+    cookies = [owner_cookie, member_cookie]
     sockets = await asyncio.gather(*(open_live(lab, cookies[i % 2]) for i in range(40)))
     assert all(connected for _, connected in sockets)
     layer, the_hub = get_channel_layer(), hub()
@@ -174,9 +175,9 @@ async def test_a_batch_dropped_by_a_full_channel_is_noticed_and_the_sockets_told
     await until(lambda: viewer.seqs()[-1] == start + 11)
 
 
-async def test_a_page_socket_whose_binding_was_lost_catches_up_through_the_heartbeat(lab, owner, xp01, sim):
-    cookie = await sync_to_async(cookie_of)(owner)
-    page, _ = await open_live(lab, cookie)
+async def test_a_page_socket_whose_binding_was_lost_catches_up_through_the_heartbeat(lab, owner, owner_cookie, xp01,
+                                                                                     sim):
+    page, _ = await open_live(lab, owner_cookie)
     held = upto(page.greeting)
     the_hub, layer = hub(), get_channel_layer()
     await layer.group_discard(group_for(lab.pk), the_hub.channel)  # lost, and the hub was not told
@@ -201,15 +202,14 @@ async def test_a_page_socket_whose_binding_was_lost_catches_up_through_the_heart
     await page.disconnect()
 
 
-async def test_a_socket_that_opens_late_is_greeted_with_how_far_the_lab_went(lab, owner, xp01, sim):
-    cookie = await sync_to_async(cookie_of)(owner)
-    first, _ = await open_live(lab, cookie)
+async def test_a_socket_that_opens_late_is_greeted_with_how_far_the_lab_went(lab, owner, owner_cookie, xp01, sim):
+    first, _ = await open_live(lab, owner_cookie)
     await sync_to_async(vm_power)(vm=xp01, action="power-on", user=owner)
     await sync_to_async(sim.run)(3)
     await publish(sim.take_batches())
     await first.receive_from(timeout=5)
     published = (await sync_to_async(Lab.objects.get)(pk=lab.pk)).published_seq
-    second, _ = await open_live(lab, cookie)
+    second, _ = await open_live(lab, owner_cookie)
     assert upto(second.greeting) == published
     await first.disconnect()
     await second.disconnect()

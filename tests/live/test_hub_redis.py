@@ -21,7 +21,7 @@ from operations.live import group_for
 from operations.live.hub import hub
 from operations.live.publisher import publish
 
-from .conftest import cookie_of, open_live, upto
+from .conftest import open_live, upto
 from .test_hub import SEQ_OF, batch
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
@@ -88,9 +88,9 @@ async def eventually(check, timeout=15.0):
 
 
 async def test_a_hundred_sockets_connecting_at_once_all_receive_every_batch_and_leave_nothing(
-        redis_layer, lab, owner, member):
+        redis_layer, lab, owner, owner_cookie, member_cookie):
     other = await sync_to_async(lab_create)(owner=owner, preset="seed-article", name="Second")
-    cookies = [await sync_to_async(cookie_of)(u) for u in (owner, member)]
+    cookies = [owner_cookie, member_cookie]
     labs = [lab if i % 3 else other for i in range(100)]  # two labs: 66 and 34 sockets
     cookies_for = [cookies[i % 2] if labs[i] is lab else cookies[0] for i in range(100)]
     sockets = await asyncio.gather(*(open_live(labs[i], cookies_for[i]) for i in range(100)))
@@ -125,11 +125,10 @@ async def _zero(channel: str) -> bool:
 
 
 async def test_the_subscription_comes_back_by_itself_after_the_redis_connection_is_killed(
-        redis_layer, lab, owner):
+        redis_layer, lab, owner_cookie):
     """redis-py's PubSub re-subscribes its channels when it reconnects (on_connect), and
     channels_redis's reader reconnects on the next read: nothing for the hub to do but wait."""
-    cookie = await sync_to_async(cookie_of)(owner)
-    socket, _ = await open_live(lab, cookie)
+    socket, _ = await open_live(lab, owner_cookie)
     layer = get_channel_layer()._get_layer()
     group = layer._get_group_channel_name(group_for(lab.pk))
     start = lab.published_seq
@@ -149,9 +148,8 @@ async def _subscribed(channel: str) -> bool:
     return await numsub(channel) == 1
 
 
-async def test_a_subscription_lost_behind_the_layers_back_is_rebound_by_the_heartbeat(redis_layer, lab, owner):
-    cookie = await sync_to_async(cookie_of)(owner)
-    socket, _ = await open_live(lab, cookie)
+async def test_a_subscription_lost_behind_the_layers_back_is_rebound_by_the_heartbeat(redis_layer, lab, owner_cookie):
+    socket, _ = await open_live(lab, owner_cookie)
     the_hub, layer = hub(), get_channel_layer()._get_layer()
     group = layer._get_group_channel_name(group_for(lab.pk))
     start = upto(socket.greeting)
