@@ -5,7 +5,9 @@ parameter `session` for clients that cannot set headers), and only for users who
 lab. It first sends the events after `after` (or none: only new ones) from the database, then
 what the lab's runner publishes, through this process's hub (operations/live/hub.py): no query
 per socket per event. A batch that skips numbers makes it read the missing events first, so a
-client that reconnects with `after` misses nothing.
+client that reconnects with `after` misses nothing; so does the hub's heartbeat (hub.py), which
+says up to which number every batch went out: a batch that never reached this process is read
+from the database at the latest two heartbeats later. The heartbeat itself is not sent to clients.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ BATCH = 200
 
 
 class LabEventsConsumer(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = None  # no channel of its own: everything comes through the hub's
+
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode())
         token = dict(self.scope.get("headers", [])).get(HEADER.encode(), b"").decode() or query.get("session", [""])[0]

@@ -137,7 +137,22 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # The embedded layer. Each web process has one hub channel that receives every watched lab's
+    # batches: channels' default capacity (100 messages, then group_send drops silently) is 25 s
+    # of one busy lab but under a second of 30 busy labs at 4 batches a second if the loop stalls;
+    # 2,000 is 16 s of that. A message left unread for `expiry` takes the channel out of all its
+    # groups, and a membership older than `group_expiry` (a day by default) ends: the hub's
+    # memberships last as long as someone watches, so they do not expire. The subclass logs any
+    # loss, and the hub's heartbeat re-binds and makes the pages resync (docs/architecture.md).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "operations.live.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 2000, "expiry": 120, "group_expiry": 10 * 365 * 86400},
+        }
+    }
+# Every LIVE_HEARTBEAT_S seconds each web process tells the sockets of the labs it serves how far
+# their batches went; pages that lag resync, pages that hear nothing for three periods reconnect.
+LIVE_HEARTBEAT_S = float(os.environ.get("LIVE_HEARTBEAT_S", "5"))
 
 # --- Authentication and login throttling (django-axes) ---------------------------------------
 # Failures are counted per user name AND client address together: a student who tries the

@@ -1,6 +1,8 @@
 """/ws/labs/{lab}/live: the lab page's socket (htmx ws extension). It only sends what the hub
 hands it; the page swaps each fragment by id, checks the sequence numbers, and re-fetches what it
-holds after a gap or a reconnect."""
+holds after a gap or a reconnect. Its first message is the hub's heartbeat as it stands (the
+period, and how far the hub has sent the lab's batches), so a page that rendered before batches
+it never got resyncs at once."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from .hub import hub
 
 
 class LabLiveConsumer(AsyncWebsocketConsumer):
+    channel_layer_alias = None  # no channel of its own: everything comes through the hub's
     lab_id = None
+    held: list | None = None  # what the hub hands over before the handshake is done
 
     async def connect(self):
         lab_id = await self._allowed_lab(self.scope["url_route"]["kwargs"]["lab"])
@@ -21,8 +25,13 @@ class LabLiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=4404)  # refused at the handshake (HTTP 403)
             return
         self.lab_id = lab_id
-        await hub().subscribe(lab_id, self)
+        self.held = []
+        await hub().subscribe(lab_id, self)  # bound before the page sees the socket open
         await self.accept()
+        while self.held:  # in order, and whatever arrives meanwhile joins the queue
+            await self.send(text_data=self.held.pop(0)["html"])
+        self.held = None
+        await self.send(text_data=hub().greeting(lab_id)["html"])
 
     @database_sync_to_async
     def _allowed_lab(self, lab: str) -> int | None:
@@ -30,6 +39,9 @@ class LabLiveConsumer(AsyncWebsocketConsumer):
         return found.pk if found else None
 
     async def deliver(self, message: dict) -> None:
+        if self.held is not None:  # a socket cannot send before it is accepted
+            self.held.append(message)
+            return
         await self.send(text_data=message["html"])
 
     async def disconnect(self, code):

@@ -59,10 +59,16 @@ def render_batch(lab: Lab, events: list[Event], prev_seq: int, seq: int, busy_ta
     return "\n".join(parts)
 
 
+def beat_html(upto: int, every: float) -> str:
+    """The hub's heartbeat for a page: every batch up to `upto` went out to this socket; the next
+    heartbeat comes in `every` seconds. The page swaps nothing for it (static/js/vcenter.js)."""
+    return format_html('<span id="live-beat" data-upto="{}" data-every="{}" hidden></span>', upto, every)
+
+
 def map_context(lab: Lab) -> dict:
     from operations.maps import lab_map
 
     return {"lab": lab, "map": lab_map(lab)}
 
 
-__all__ = ["render_batch", "map_context", "TREE_INLINE_VM_LIMIT"]
+__all__ = ["render_batch", "beat_html", "map_context", "TREE_INLINE_VM_LIMIT"]

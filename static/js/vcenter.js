@@ -16,6 +16,16 @@
     if (menu && !menu.hidden && !e.target.closest("#ctxmenu form")) { menu.hidden = true; }
   });
 
+  // A double click is one click. While a form waits for its answer its controls are disabled and
+  // further submits are dropped (hx-sync, hx-disabled-elt in the templates); the second click of a
+  // double click that lands after a fast answer would hit the next step's button, so it is dropped
+  // too: a dialog or wizard never takes two steps, nor runs its command twice, for one double click.
+  document.addEventListener("click", function (e) {
+    if (e.detail < 2 || !e.target.closest) { return; }
+    var button = e.target.closest("button, input[type=submit]");
+    if (button && button.form && button.type === "submit") { e.preventDefault(); e.stopImmediatePropagation(); }
+  }, true);
+
   // Right-click on a tree node: the object's commands.
   document.addEventListener("contextmenu", function (e) {
     var node = e.target.closest(".tree .node[data-menu]");
@@ -46,6 +56,7 @@
   });
   document.addEventListener("dragend", function () {
     dragged = null;
+    if (treeHeld) { treeHeld = false; resync(); }
     document.querySelectorAll(".tree .drop-over").forEach(function (n) { n.classList.remove("drop-over"); });
   });
   document.addEventListener("dragover", function (e) {
@@ -58,6 +69,12 @@
   document.addEventListener("dragleave", function (e) {
     var target = e.target.closest && e.target.closest(".tree .node.drop");
     if (target) { target.classList.remove("drop-over"); }
+  });
+  // A live push must not replace the tree under a drag (the browser would cancel the drag): the
+  // tree waits, and the page resyncs when the drag ends.
+  var treeHeld = false;
+  document.addEventListener("htmx:oobBeforeSwap", function (e) {
+    if (dragged && e.detail.target && e.detail.target.id === "tree-body") { e.detail.shouldSwap = false; treeHeld = true; }
   });
   document.addEventListener("drop", function (e) {
     var target = e.target.closest && e.target.closest(".tree .node.drop");
@@ -72,28 +89,36 @@
   });
 
   // Re-fetch what the page holds (tree, pane, Recent Tasks) from the server: after a gap in the
-  // live sequence numbers, or after a reconnect.
+  // live sequence numbers, a heartbeat ahead of the page, or a reconnect. One at a time: a resync
+  // asked for while one runs makes one more afterwards.
+  var resyncing = false, resyncAgain = false;
   function resync(attempt) {
+    if (resyncing && !attempt) { resyncAgain = true; return; }
+    resyncing = true;
     attempt = attempt || 0;
+    function done() {
+      resyncing = false;
+      if (resyncAgain) { resyncAgain = false; resync(); }
+    }
     fetch(window.location.href, { headers: { "HX-Request": "true", "HX-Boosted": "true" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        if (!html) { return; }
+        if (!html) { return done(); }
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fetched = doc.getElementById("live-seq"), current = document.getElementById("live-seq");
         if (fetched && current && +fetched.dataset.seq < +current.dataset.seq) {
           // a push overtook this response: it is older than the page now; ask again
-          if (attempt < 3) { resync(attempt + 1); }
-          return;
+          return attempt < 3 ? resync(attempt + 1) : done();
         }
         ["#tree-body", "#pane", "#recent-tasks-body"].forEach(function (sel) {
           var fresh = doc.querySelector(sel), here = document.querySelector(sel);
           if (fresh && here) { here.innerHTML = fresh.innerHTML; htmx.process(here); }
         });
-        var seq = doc.getElementById("live-seq"), mine = document.getElementById("live-seq");
-        if (seq && mine && +seq.dataset.seq > +mine.dataset.seq) { mine.dataset.seq = seq.dataset.seq; }
+        if (fetched && current && +fetched.dataset.seq > +current.dataset.seq) { current.dataset.seq = fetched.dataset.seq; }
         markSelected();
-      });
+        done();
+      })
+      .catch(done);
   }
 
   // The pushed tree does not know which object this page shows: mark it again.
@@ -106,13 +131,31 @@
   }
 
   // Live messages carry the lab's event sequence numbers: a batch that starts after the last one
-  // this page has seen means some were missed, and the page resyncs.
-  var lastSeq = null;
-  document.addEventListener("htmx:wsBeforeMessage", function (e) {
-    var m = /id="live-seq" data-seq="(\d+)" data-prev="(\d+)"/.exec(e.detail.message || "");
+  // this page has seen means some were missed, and the page resyncs. Between batches the hub sends
+  // a heartbeat ("every batch up to N went out to you"): a page holding less than N missed one and
+  // resyncs; a socket that brings nothing, not even a heartbeat, for three periods is dead without
+  // knowing it, and the page opens another (docs/architecture.md, Live updates).
+  var lastSeq = null, lastHeard = 0, beatEvery = 5, liveSocket = null, liveWrapper = null;
+  var retired = new WeakSet();  // sockets the page gave up on: their late close is not news
+  var BEAT = /^<span id="live-beat" data-upto="(\d+)" data-every="([\d.]+)"/;
+  function heldSeq() {
     var el = document.getElementById("live-seq");
-    if (!m || !el) { return; }
-    lastSeq = Math.max(+el.dataset.seq, lastSeq || 0);
+    return el ? (lastSeq === null ? +el.dataset.seq : Math.max(+el.dataset.seq, lastSeq)) : null;
+  }
+  document.addEventListener("htmx:wsBeforeMessage", function (e) {
+    lastHeard = Date.now();
+    var message = e.detail.message || "";
+    var beat = BEAT.exec(message);
+    if (beat) {
+      e.preventDefault();  // nothing to swap
+      if (+beat[2] > 0) { beatEvery = +beat[2]; }
+      var held = heldSeq();
+      if (held !== null && +beat[1] > held) { resync(); }
+      return;
+    }
+    var m = /id="live-seq" data-seq="(\d+)" data-prev="(\d+)"/.exec(message);
+    if (!m || !document.getElementById("live-seq")) { return; }
+    lastSeq = heldSeq();
     if (+m[2] > lastSeq) { resync(); }
   });
   document.addEventListener("htmx:wsAfterMessage", function (e) {
@@ -126,10 +169,15 @@
     if (banner) { banner.hidden = true; }
     document.body.classList.add("live");
     lastSeq = null;  // this page's socket (hx-boost keeps the script across pages and labs)
+    liveSocket = e.detail.event && e.detail.event.target;
+    liveWrapper = e.detail.socketWrapper;
+    lastHeard = Date.now();
     if (opened.has(e.target)) { resync(); }  // a reconnect: what happened while we were away
     opened.add(e.target);
   });
   document.addEventListener("htmx:wsClose", function (e) {
+    var socket = e.detail.event && e.detail.event.target;
+    if (socket && retired.has(socket)) { return; }  // replaced already
     var banner = document.getElementById("live-banner");
     if (banner) { banner.hidden = false; }
     document.body.classList.remove("live");
@@ -139,6 +187,14 @@
       reconnectTimer = setTimeout(function () { reconnectTimer = null; e.detail.socketWrapper.reconnect(); }, 2000);
     }
   });
+  setInterval(function () {
+    if (!liveSocket || liveSocket.readyState !== WebSocket.OPEN || !liveWrapper) { return; }
+    if (Date.now() - lastHeard < (3 * beatEvery + 5) * 1000) { return; }
+    retired.add(liveSocket);  // it may never say it closed
+    liveSocket = null;
+    lastHeard = Date.now();
+    liveWrapper.reconnect();  // a new socket; its opening resyncs the page
+  }, 1000);
 
   // The lab clock ticks in the page from its anchor; the server sends the anchor, not ticks.
   function pad(n) { return (n < 10 ? "0" : "") + n; }

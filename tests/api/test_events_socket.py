@@ -104,3 +104,26 @@ async def test_a_gap_in_the_published_batches_is_filled_from_the_database(lab, t
     assert len(batches[-1][1]["events"]) == 1  # the power-off alone
     assert len(seqs) == 2 and seqs[1] == seqs[0] + 1  # the power-on came from the database, in order
     await socket.disconnect()
+
+
+async def test_a_batch_that_never_arrives_is_read_from_the_database_at_the_heartbeat(lab, token, owner, xp01, sim,
+                                                                                      settings):
+    """No later batch reveals the gap: the hub's heartbeat does (operations/live/hub.py)."""
+    from asgiref.sync import sync_to_async
+
+    from operations.live.hub import hub
+
+    settings.LIVE_HEARTBEAT_S = 0  # beats when this test says
+    socket, connected = await connect(f"/ws/labs/{lab.moid}/events", [(b"vmware-api-session-id", token.encode())])
+    assert connected
+    await sync_to_async(vm_power)(vm=xp01, action="power-on", user=owner)
+    await sync_to_async(sim.run)(2)
+    sim.take_batches()  # published (the runner claimed the numbers), never delivered
+    await hub().beat()
+    assert await socket.receive_nothing(timeout=0.3)  # one heartbeat: the batch may be on its way
+    await hub().beat()
+    event = await socket.receive_json_from(timeout=5)
+    while event["type"] != "VmPoweredOnEvent":
+        event = await socket.receive_json_from(timeout=5)
+    assert event["object"] == xp01.moid
+    await socket.disconnect()

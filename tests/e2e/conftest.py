@@ -58,7 +58,8 @@ def server(transactional_db):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": shared_database_url(), "SIM_RUNNER": "embedded", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DATABASE_URL": shared_database_url(), "SIM_RUNNER": "embedded", "PYTHONUNBUFFERED": "1",
+           "LIVE_HEARTBEAT_S": "1"}  # heartbeats every second: the recovery tests do not wait long
     process = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 30

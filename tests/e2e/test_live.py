@@ -25,11 +25,16 @@ def test_a_second_user_sees_the_vmotion_live(browser, login, lab, web01, server)
     alice.goto(f"{server}/labs/{lab.pk}/{web01.moid}/")
     alice.locator(".commands").get_by_role("link", name="Migrate").click()
     dialog = alice.locator("dialog[open]")
+    step = dialog.locator(".wizard-page h3")  # each click waits for the step it belongs to
+    expect(step).to_have_text("Select Migration Type")
     dialog.get_by_role("button", name="Next >").click()
+    expect(step).to_have_text("Select Destination")
     dialog.get_by_label("esx02.lab.local").check()
     expect(dialog.locator(".compatibility")).to_contain_text("Validation succeeded")
     dialog.get_by_role("button", name="Next >").click()
+    expect(step).to_have_text("VMotion Priority")
     dialog.get_by_role("button", name="Next >").click()
+    expect(step).to_have_text("Ready to Complete")
     dialog.get_by_role("button", name="Finish").click()
 
     row = bob.locator("#recent-tasks-body tr", has_text="Migrate virtual machine")
@@ -68,3 +73,32 @@ def test_a_gap_in_the_sequence_numbers_makes_the_page_resync(login, lab, xp01, s
         from operations.services.power import vm_power
 
         vm_power(vm=xp01, action="power-on", user=lab.owner)  # the next batch starts after the page's number
+
+
+def test_a_page_behind_the_heartbeat_resyncs_with_no_new_batch(login, lab, server, page):
+    page = login("alice", PASSWORD)
+    page.goto(f"{server}/labs/{lab.pk}/")
+    expect(page.locator("body.live")).to_be_attached()
+    resync = lambda request: request.url == page.url and request.headers.get("hx-request") == "true"  # noqa: E731
+    with page.expect_request(resync, timeout=15_000):  # the next heartbeat (every second here) says more went out
+        page.evaluate("document.getElementById('live-seq').dataset.seq = '-5'")
+
+
+def test_a_socket_that_stops_receiving_is_replaced_by_the_page(login, lab, server, page):
+    page = login("alice", PASSWORD)
+    page.goto(f"{server}/labs/{lab.pk}/")
+    expect(page.locator("body.live")).to_be_attached()
+    # the socket stays open but nothing it brings reaches the page any more (a half-open connection)
+    page.evaluate("""() => {
+        window.deaf = true;
+        window.addEventListener("htmx:wsBeforeMessage", (e) => {
+            if (window.deaf) { e.preventDefault(); e.stopImmediatePropagation(); }
+        }, true);
+        window.addEventListener("htmx:wsOpen", () => { window.deaf = false; }, true);
+    }""")
+    resync = lambda request: request.url == page.url and request.headers.get("hx-request") == "true"  # noqa: E731
+    with page.expect_websocket(timeout=30_000), page.expect_request(resync, timeout=30_000):
+        pass  # three heartbeats of silence (and a margin): a new socket, and what was missed
+    expect(page.locator("body.live")).to_be_attached()
+    expect(page.locator("#live-banner")).to_be_hidden()
+    assert page.evaluate("window.deaf") is False

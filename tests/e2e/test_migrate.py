@@ -21,20 +21,21 @@ def test_migrate_a_running_vm_with_the_wizard_at_100x(login, lab, server):
     page.locator(".tree .node", has_text="W2K8-Web01").click(button="right")
     page.get_by_role("menuitem", name="Migrate...").click()
     dialog = page.locator("dialog[open]")
-    expect(dialog).to_contain_text("Select Migration Type")
+    step = dialog.locator(".wizard-page h3")  # each click waits for the step it belongs to
+    expect(step).to_have_text("Select Migration Type")
     expect(dialog.get_by_label(re.compile("Change host"))).to_be_checked()
     dialog.get_by_role("button", name="Next >").click()
 
-    expect(dialog).to_contain_text("Select the destination host")
+    expect(step).to_have_text("Select Destination")
     dialog.get_by_label("esx02.lab.local").check()
     expect(dialog.locator(".compatibility")).to_contain_text("Validation succeeded")
     dialog.get_by_role("button", name="Next >").click()
 
-    expect(dialog).to_contain_text("VMotion Priority")
+    expect(step).to_have_text("VMotion Priority")
     expect(dialog.get_by_label(re.compile("Reserve CPU for optimal VMotion performance"))).to_be_checked()
     dialog.get_by_role("button", name="Next >").click()
 
-    expect(dialog).to_contain_text("Ready to Complete")
+    expect(step).to_have_text("Ready to Complete")
     expect(dialog.locator(".summary")).to_contain_text("esx02.lab.local")
     dialog.get_by_role("button", name="Finish").click()
 

@@ -5,43 +5,17 @@ import re
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from operations.live.publisher import publish
 from operations.services.migrate import vm_migrate
-from vcenter_web.asgi import application
+
+from .conftest import open_live
 
 pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
 SEQ = re.compile(r'id="live-seq" data-seq="(\d+)" data-prev="(\d+)"')
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-def cookie_of(user) -> bytes:
-    client = Client()  # one per user: logging another user in on the same client ends the first session
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
-@pytest.fixture
-def owner_cookie(owner):
-    return cookie_of(owner)
-
-
-@pytest.fixture
-def stranger_cookie(stranger):
-    return cookie_of(stranger)
-
-
-async def live(lab, cookie=None, origin=b"http://127.0.0.1"):
-    headers = [(b"origin", origin)] + ([(b"cookie", cookie)] if cookie else [])
-    socket = WebsocketCommunicator(application, f"/ws/labs/{lab.moid}/live", headers=headers)
-    connected, _ = await socket.connect()
-    return socket, connected
+live = open_live
 
 
 async def step(sim, seconds=0.0, step=None):
@@ -103,8 +77,7 @@ async def test_batches_carry_consecutive_sequence_numbers(lab, owner, owner_cook
     await socket.disconnect()
 
 
-async def test_one_batch_reaches_every_socket_of_the_lab_as_the_same_bytes(lab, owner_cookie, member, sim):
-    member_cookie = await sync_to_async(cookie_of)(member)
+async def test_one_batch_reaches_every_socket_of_the_lab_as_the_same_bytes(lab, owner_cookie, member_cookie, sim):
     sockets = [(await live(lab, c))[0] for c in (owner_cookie, member_cookie, owner_cookie)]
     await step(sim)
     received = [await s.receive_from(timeout=5) for s in sockets]
