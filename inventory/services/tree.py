@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from django.db import transaction
 
 from inventory.builder import add_local_datastores, build_networking, vm_network
 from inventory.choices import AdmissionControlPolicy, StorageBacking, VmPowerState
@@ -13,8 +12,10 @@ from inventory.models import (
 )
 from operations.faults import InvalidArgument, InvalidState, ResourceInUse
 from operations.services import record
+from operations.services.locking import claiming_name, lab_write, reread
 
 from .common import ensure_unique_name, validated
+from .quotas import require_host_room
 
 MAX_HOSTS_PER_CLUSTER = 32
 MAX_HOSTS_PER_VCENTER = 1000
@@ -22,21 +23,23 @@ MANAGEMENT_NET = ipaddress.ip_network("192.168.1.0/24")
 VMKERNEL_NET = ipaddress.ip_network("10.0.0.0/24")
 
 
-@transaction.atomic
+@lab_write("lab")
 def datacenter_create(*, lab: Lab, name: str, user) -> Datacenter:
     name = ensure_unique_name(Datacenter, lab=lab, name=name)
-    datacenter = Datacenter.objects.create(lab=lab, name=name)
+    with claiming_name(f"The name '{name}' already exists."):
+        datacenter = Datacenter.objects.create(lab=lab, name=name)
     record(lab=lab, task_name="Create datacenter", target=datacenter, user=user,
            event_type="DatacenterCreatedEvent", message=f"Created datacenter {name} in folder Datacenters")
     return datacenter
 
 
-@transaction.atomic
+@lab_write("datacenter")
 def cluster_create(
     *, datacenter: Datacenter, name: str, user, ha_enabled: bool = False, drs_enabled: bool = False,
     evc_mode: str = "",
 ) -> Cluster:
     """New Cluster. Its HA and DRS pages arrive with the HA issue; the switches are kept now."""
+    datacenter = reread(datacenter, "lab")
     lab = datacenter.lab
     name = ensure_unique_name(Cluster, lab=lab, name=name)
     if evc_mode and evc_mode not in EVC_LABELS:
@@ -44,7 +47,8 @@ def cluster_create(
     cluster = validated(Cluster(
         lab=lab, datacenter=datacenter, name=name, ha_enabled=ha_enabled, drs_enabled=drs_enabled, evc_mode=evc_mode,
     ))
-    cluster.save()
+    with claiming_name(f"The name '{name}' already exists."):
+        cluster.save()
     record(lab=lab, task_name="Create cluster", target=cluster, user=user,
            event_type="ClusterCreatedEvent", message=f"Created cluster {name} in {datacenter.name}")
     return cluster
@@ -66,7 +70,7 @@ def _evc_problem(cluster: Cluster, modes: list[str]) -> str | None:
     return None
 
 
-@transaction.atomic
+@lab_write("lab")
 def host_add(
     *, lab: Lab, name: str, spec: HostSpec, user, datacenter: Datacenter, cluster: Cluster | None = None,
     esx_version: str = "4.0.0", management_ip: str = "", shared_storage: bool = True, vmotion: bool = True,
@@ -76,8 +80,11 @@ def host_add(
     VMkernel port on vSwitch1 and mounts the datacenter's shared datastores, as if its iSCSI
     adapter had been configured and rescanned (the article's part 3)."""
     name = ensure_unique_name(Host, lab=lab, name=name.lower())
+    datacenter = reread(datacenter)
+    cluster = reread(cluster) if cluster is not None else None
     if Host.objects.filter(lab=lab).count() >= MAX_HOSTS_PER_VCENTER:
         raise InvalidState(f"This vCenter already manages {MAX_HOSTS_PER_VCENTER} hosts, the vCenter 4.1 maximum.")
+    require_host_room(lab)
     if esx_version not in ESX_BUILDS:
         raise InvalidArgument(f"Unknown ESX version '{esx_version}'.")
     if cluster is not None:
@@ -101,7 +108,8 @@ def host_add(
         lab=lab, datacenter=datacenter, cluster=cluster, name=name, esx_version=esx_version,
         esx_build=ESX_BUILDS[esx_version], **spec.__dict__,
     ))
-    host.save()
+    with claiming_name(f"The name '{name}' already exists."):
+        host.save()
     vmkernel_ip = _next_free_ip(VMKERNEL_NET, used_ips) if shared_storage else None
     build_networking([(host, management_ip, vmkernel_ip, vmotion)], vm_network(lab, datacenter))
     add_local_datastores(lab, datacenter, [host])
@@ -119,7 +127,7 @@ def _check_cluster_room(cluster: Cluster) -> None:
         raise InvalidState(f"Cluster {cluster.name} already has {MAX_HOSTS_PER_CLUSTER} hosts, the vSphere 4.1 maximum.")
 
 
-@transaction.atomic
+@lab_write("host")
 def host_move(*, host: Host, destination: Cluster | Datacenter, user) -> Host:
     """Move a host into a cluster (the article's drag and drop), or out of one to its datacenter.
     A host leaves a cluster only in maintenance mode, as vCenter requires."""
@@ -157,7 +165,7 @@ def host_move(*, host: Host, destination: Cluster | Datacenter, user) -> Host:
     return host
 
 
-@transaction.atomic
+@lab_write("host")
 def host_enter_maintenance(*, host: Host, user) -> Host:
     host = Host.objects.select_for_update().get(pk=host.pk)
     if host.in_maintenance_mode:
@@ -174,7 +182,7 @@ def host_enter_maintenance(*, host: Host, user) -> Host:
     return host
 
 
-@transaction.atomic
+@lab_write("host")
 def host_exit_maintenance(*, host: Host, user) -> Host:
     host = Host.objects.select_for_update().get(pk=host.pk)
     if not host.in_maintenance_mode:
@@ -186,7 +194,7 @@ def host_exit_maintenance(*, host: Host, user) -> Host:
     return host
 
 
-@transaction.atomic
+@lab_write("host")
 def host_remove(*, host: Host, user) -> None:
     """Remove host: only in maintenance mode. Its VMs leave the inventory with it (their files stay
     on the datastores); a local datastore no other host sees goes too."""
@@ -213,26 +221,30 @@ def host_remove(*, host: Host, user) -> None:
 RENAMEABLE = {"datacenter-": "datacenter", "domain-c": "cluster", "vm-": "virtual machine", "datastore-": "datastore"}
 
 
-@transaction.atomic
+@lab_write("obj")
 def entity_rename(*, obj, new_name: str, user):
     """Rename a datacenter, cluster, virtual machine or datastore. Hosts keep their DNS names."""
     kind = RENAMEABLE.get(obj.MOID_PREFIX)
     if kind is None:
         raise InvalidState("A host cannot be renamed: its name is the name vCenter connects to.")
+    obj = reread(obj, "lab")
     new_name = ensure_unique_name(type(obj), lab=obj.lab, name=new_name, exclude_pk=obj.pk)
     old = obj.name
     if old == new_name:
         raise InvalidArgument(f"The {kind} is already named '{new_name}'.")
     obj.name = new_name
-    obj.save(update_fields=["name"])
+    with claiming_name(f"The name '{new_name}' already exists."):
+        obj.save(update_fields=["name"])
     record(lab=obj.lab, task_name=f"Rename {kind}", target=obj, user=user, event_type="EntityRenamedEvent",
            message=f"Renamed {kind} {old} to {new_name}")
     return obj
 
 
-@transaction.atomic
+@lab_write("obj")
 def entity_remove(*, obj, user) -> None:
     """Remove an empty datacenter or cluster."""
+    if isinstance(obj, (Cluster, Datacenter)):
+        obj = reread(obj, "lab")
     if isinstance(obj, Cluster):
         if obj.hosts.exists():
             raise ResourceInUse(f"Cluster {obj.name} still contains hosts. Move them out or remove them first.")
@@ -253,7 +265,7 @@ def entity_remove(*, obj, user) -> None:
     obj.delete()
 
 
-@transaction.atomic
+@lab_write("cluster")
 def cluster_reconfigure(
     *, cluster: Cluster, user, ha_enabled: bool | None = None, drs_enabled: bool | None = None,
     admission_control_enabled: bool | None = None, admission_control_policy: str | None = None,
@@ -302,7 +314,7 @@ def cluster_reconfigure(
     return cluster
 
 
-@transaction.atomic
+@lab_write("host")
 def host_vmknic_configure(*, host: Host, device: str, user, vmotion: bool | None = None,
                           ft_logging: bool | None = None) -> VMkernelNic:
     """VMkernel port properties > General: the VMotion and Fault Tolerance Logging boxes."""

@@ -5,12 +5,11 @@ the VMs yet (HA arrives later); a host that goes down takes its running VMs down
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from inventory.choices import ConnectionState, HostPowerState, StorageBacking, VmPowerState
 from inventory.models import Host, VirtualMachine
 from operations.faults import InvalidArgument, InvalidState
 
+from .locking import lab_write
 from .records import event_log
 
 HOST_FAULTS = ("power-off", "power-on", "crash", "disconnect-management-network", "reconnect-management-network",
@@ -33,11 +32,13 @@ def _vms_go_down(host: Host, user, why: str) -> int:
     return len(running)
 
 
-@transaction.atomic
+@lab_write("host")
 def host_inject_fault(*, host: Host, action: str, user) -> Host:
     if action not in HOST_FAULTS:
         raise InvalidArgument(f"Unknown host fault '{action}': use one of {', '.join(HOST_FAULTS)}.")
-    host = Host.objects.select_for_update().select_related("lab", "datacenter").get(pk=host.pk)
+    # the lab's lock is held; then the rows in the lock order: the host's VMs, the host
+    list(VirtualMachine.objects.select_for_update().filter(host=host.pk).order_by("pk").values_list("pk"))
+    host = Host.objects.select_for_update(of=("self",)).select_related("lab", "datacenter").get(pk=host.pk)
     lab, now = host.lab, host.lab.now()
     on = host.power_state == HostPowerState.POWERED_ON
     where = f"{host.name} in {host.datacenter.name}"
@@ -94,11 +95,11 @@ def host_inject_fault(*, host: Host, action: str, user) -> Host:
     return host
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_inject_fault(*, vm: VirtualMachine, action: str, user) -> VirtualMachine:
     if action not in VM_FAULTS:
         raise InvalidArgument(f"Unknown virtual machine fault '{action}': use guest-hang or guest-recover.")
-    vm = VirtualMachine.objects.select_for_update().select_related("lab", "host", "datastore").get(pk=vm.pk)
+    vm = VirtualMachine.objects.select_for_update(of=("self",)).select_related("lab", "host", "datastore").get(pk=vm.pk)
     if action == "guest-hang":
         if vm.power_state != VmPowerState.POWERED_ON:
             raise InvalidState(f"{vm.name} is not powered on: its guest cannot hang.")
