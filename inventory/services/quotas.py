@@ -12,6 +12,10 @@ from inventory.models import Host, Lab, VirtualMachine
 from operations.faults import QuotaExceeded
 
 
+def _many(n: int, things: str) -> str:
+    return f"{n} {things if n != 1 else things.removesuffix('s')}"
+
+
 def _student_lab(lab: Lab) -> bool:
     return not is_instructor(lab.owner)
 
@@ -22,13 +26,13 @@ def require_lab_room(owner) -> None:
         return
     limit, count = settings.STUDENT_MAX_LABS, Lab.objects.filter(owner=owner).count()
     if count >= limit:
-        raise QuotaExceeded(f"Quota reached: a student may own {limit} labs, and you own {count}. Ask an instructor "
-                            f"to raise the limit (STUDENT_MAX_LABS).")
+        raise QuotaExceeded(f"Quota reached: a student may own {_many(limit, 'labs')}, and you own {count}. Ask an "
+                            f"instructor to raise the limit (STUDENT_MAX_LABS).")
 
 
 def _require(what: str, setting: str, limit: int, count: int, lab: Lab) -> None:
     if count >= limit:
-        raise QuotaExceeded(f"Quota reached: a student's lab may hold {limit} {what}, and lab {lab.name} has "
+        raise QuotaExceeded(f"Quota reached: a student's lab may hold {_many(limit, what)}, and lab {lab.name} has "
                             f"{count}. Ask an instructor to raise the limit ({setting}).")
 
 
@@ -56,7 +60,7 @@ def require_preset_room(owner, *, hosts: int, vms: int) -> None:
         ("virtual machines", "STUDENT_MAX_VMS_PER_LAB", settings.STUDENT_MAX_VMS_PER_LAB, vms),
     ):
         if count > limit:
-            problems.append(f"Quota reached: a student's lab may hold {limit} {what}, and this preset builds "
+            problems.append(f"Quota reached: a student's lab may hold {_many(limit, what)}, and this preset builds "
                             f"{count}. Ask an instructor to raise the limit ({setting}).")
     if problems:
         raise QuotaExceeded(*problems)
