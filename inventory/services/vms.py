@@ -10,14 +10,15 @@ from inventory.models import (
 )
 from inventory.models.vm import MAX_DISK_MB, MAX_DISKS
 from inventory.selectors import datastore_free_mb, host_reserved
-from operations.faults import InsufficientResources, InvalidArgument, InvalidState
 from operations.checks.migrate import MAX_VMS_PER_HOST
+from operations.faults import InsufficientResources, InvalidArgument, InvalidState
 from operations.services import record
 from operations.services.locking import claiming_name, lab_write, reread
 from operations.services.tasks import require_idle
 
 from .common import ensure_unique_name, validated
 from .quotas import require_vm_room
+
 MAX_SNAPSHOTS = 32
 
 

@@ -193,3 +193,17 @@ def test_a_second_high_priority_vmotion_counts_the_first_ones_reservation(lab, w
     failed = task_of(second)
     assert failed.state == "error" and "Insufficient CPU resources on esx02.lab.local" in failed.error_message
     assert "(220 MHz unreserved)" in failed.error_message
+
+
+def test_a_host_with_320_vms_takes_no_more_by_migration(lab, web01, xp01, esx01, owner, sim):
+    queued = vm_migrate(vm=xp01, host=esx01, user=owner)  # a cold migration, asked while there was room
+    VirtualMachine.objects.bulk_create(
+        VirtualMachine(lab=lab, host=esx01, datastore=web01.datastore, name=f"Filler{n:03d}", memory_mb=256)
+        for n in range(320 - esx01.vms.count()))
+    full = "Host esx01.lab.local already has 320 virtual machines, the vSphere 4.1 maximum."
+    sim.run(10)
+    failed = task_of(queued)
+    assert failed.state == "error" and full in failed.error_message
+    assert vm_named(lab, "XP-Client01").host.name == "esx02.lab.local"
+    with pytest.raises(InvalidState, match=full):  # and the wizard refuses it now
+        vm_migrate(vm=vm_named(lab, "XP-Client01"), host=esx01, user=owner)
