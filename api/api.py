@@ -17,10 +17,10 @@ from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network,
 from inventory.presets import lab_create
 from inventory.selectors import id_number, lab_visible, labs_visible_to, object_for, shutting_down, with_space
 from operations.faults import InvalidArgument, VimFault
-from operations.services.locking import GENERAL
 from operations.models import Event, Task
 from operations.services import clock as clock_services
 from operations.services.inject import HOST_FAULTS, VM_FAULTS, host_inject_fault, vm_inject_fault
+from operations.services.locking import GENERAL
 from operations.services.migrate import vm_migrate
 from operations.services.power import vm_power
 from operations.services.tasks import task_cancel
