@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate screenshot clean scale-out scale-out-db bench
+.PHONY: run test test-postgres venv migrate screenshot clean scale-out scale-out-db bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ run: migrate
 
 test: venv
 	$(PY) -m pytest
+
+# The whole suite again with DATABASE_URL on PostgreSQL (CI runs it after `make test`; pytest-django
+# makes and drops the database test_<name>). The scale-out test is left out: it makes its own
+# PostgreSQL database whatever DATABASE_URL says, and `make test` has just run it.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/vcenterlab_ci
+test-postgres: venv
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest --create-db -m "not scaleout"
 
 # Benchmarks: each prints its figures and the ratio to its reference (needs Redis for fan-out).
 bench: venv

@@ -4,6 +4,9 @@ views; errors come back as vSphere REST errors."""
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DatabaseError
 from django.http import Http404
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -17,6 +20,7 @@ from operations.faults import InvalidArgument, VimFault
 from operations.models import Event, Task
 from operations.services import clock as clock_services
 from operations.services.inject import HOST_FAULTS, VM_FAULTS, host_inject_fault, vm_inject_fault
+from operations.services.locking import GENERAL
 from operations.services.migrate import vm_migrate
 from operations.services.power import vm_power
 from operations.services.tasks import task_cancel
@@ -48,6 +52,13 @@ def _error(request, error_type: str, *messages: str):
 @api.exception_handler(VimFault)
 def vim_fault(request, fault: VimFault):
     return _error(request, fault.error_type, *fault.messages)
+
+
+@api.exception_handler(DatabaseError)
+def database_error(request, exc: DatabaseError):
+    """Last resort (the services map what they expect): logged with its traceback, never shown."""
+    logging.getLogger("api").error("database error on %s %s", request.method, request.path, exc_info=exc)
+    return _error(request, "ERROR", GENERAL)
 
 
 @api.exception_handler(Http404)

@@ -3,9 +3,8 @@ article: two PowerEdge R805 hosts, one shared iSCSI VMFS volume, no cluster yet.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
-
-from django.db import transaction
 
 from inventory.builder import DatastorePlan, HostPlan, VmPlan, build_lab
 from inventory.choices import DiskProvisioning as Disk
@@ -13,8 +12,10 @@ from inventory.choices import GuestOs, StorageBacking, Workload
 from inventory.models import Lab
 from inventory.rules import Choice, name_problems, scale_plan_problems
 from inventory.services.common import refuse
+from inventory.services.quotas import require_lab_room, require_preset_room
 from operations.faults import AlreadyExists, InvalidArgument
 from operations.services import event_log
+from operations.services.locking import claiming_name, lock_user, locked_transaction
 
 GB = 1024
 
@@ -147,22 +148,38 @@ def _scale(lab: Lab, *, hosts: int = 64, vms: int = 640, cluster_size: int = 32)
 BUILDERS = {"seed-article": _seed_article, "classroom": _classroom, "mixed-cpu": _mixed_cpu, "scale": _scale}
 
 
-@transaction.atomic
 def lab_create(*, owner, preset: str, name: str = "", **params) -> Lab:
-    """Create a lab from a preset. `params` go to the preset (only `scale` takes any)."""
+    """Create a lab from a preset. `params` go to the preset (only `scale` takes any). The owner's
+    row is the lock of their labs: concurrent creations take turns for the name and the quota."""
     refuse(PRESET.problems(preset))
+    return locked_transaction(lambda: lock_user(owner), lambda: _lab_create(owner, preset, name, params),
+                              what="lab creation")
+
+
+def _lab_create(owner, preset: str, name: str, params: dict) -> Lab:
     if params and preset != "scale":
         raise InvalidArgument(f"Preset '{preset}' takes no parameters.")
     if name:  # empty: the preset's name
         refuse(name_problems(name, subject="The lab name", reserved=""))
     name = (name or "").strip() or _free_lab_name(owner, dict(PRESET_CHOICES)[preset])
+    taken = f"You already have a lab named '{name}'."
     if Lab.objects.filter(owner=owner, name__iexact=name).exists():
-        raise AlreadyExists(f"You already have a lab named '{name}'.")
-    lab = Lab.objects.create(owner=owner, name=name, preset=preset)
+        raise AlreadyExists(taken)
+    require_lab_room(owner)
+    if preset == "scale":
+        size = {**_defaults(_scale), **params}
+        refuse(scale_plan_problems(size["hosts"], size["vms"], size["cluster_size"]))  # the vCenter maxima say it first
+        require_preset_room(owner, hosts=size["hosts"], vms=size["vms"])
+    with claiming_name(taken):
+        lab = Lab.objects.create(owner=owner, name=name, preset=preset)
     BUILDERS[preset](lab, **params)
     event_log(lab=lab, type="LabCreatedEvent", message=f"Lab {name} created from preset {preset} by {owner.get_username()}",
               user=owner)
     return lab
+
+
+def _defaults(builder) -> dict:
+    return {k: p.default for k, p in inspect.signature(builder).parameters.items() if p.default is not p.empty}
 
 
 def _free_lab_name(owner, base: str) -> str:

@@ -87,12 +87,26 @@ def datastore_free_mb(datastore: Datastore) -> int:
     return with_space(Datastore.objects.filter(pk=datastore.pk)).values_list("free_mb", flat=True).get()
 
 
-def host_reserved(host: Host, *, exclude_vm=None) -> tuple[int, int]:
-    """CPU MHz and memory MB (with overhead) reserved by the host's powered-on VMs."""
-    vms = host.vms.filter(power_state=VmPowerState.POWERED_ON)
+def host_reserved(host: Host, *, exclude_vm=None, exclude_task=None) -> tuple[int, int]:
+    """CPU MHz and memory MB (with overhead) reserved on the host: by its powered-on VMs, by its
+    VMs whose Power On is queued or running (admitted, not yet on), and the CPU that running
+    high-priority VMotions from or to it hold (task.plan["inputs"]["cpu_reserved_mhz"])."""
+    powering, vmotion_cpu = [], 0
+    in_flight = Task.objects.filter(lab_id=host.lab_id, state__in=("queued", "running"),
+                                    kind__in=("vm.power", "vm.vmotion")).only("pk", "kind", "state", "params", "plan")
+    for task in in_flight:
+        if exclude_task is not None and task.pk == exclude_task.pk:
+            continue
+        if task.kind == "vm.power" and task.params.get("action") == "power-on":
+            powering.append(task.params.get("vm"))
+        elif task.kind == "vm.vmotion" and task.state == "running" and host.pk in (
+                task.params.get("src"), task.params.get("host")):
+            vmotion_cpu += (task.plan.get("inputs") or {}).get("cpu_reserved_mhz", 0)
+    vms = host.vms.filter(Q(power_state=VmPowerState.POWERED_ON) | Q(pk__in=powering))
     if exclude_vm is not None:
         vms = vms.exclude(pk=exclude_vm.pk)
-    return reservations(vms)
+    cpu, memory = reservations(vms)
+    return cpu + vmotion_cpu, memory
 
 
 def usage_by_host(hosts) -> dict[int, Usage]:

@@ -10,8 +10,10 @@ from inventory.selectors import datastore_free_mb, host_reserved
 from .checks.migrate import Cdrom, DatastoreFacts, HostFacts, Nic, VmFacts
 
 
-def host_facts(host: Host, *, for_vm: VirtualMachine | None = None) -> HostFacts:
-    cpu_reserved, memory_reserved = host_reserved(host, exclude_vm=for_vm)
+def host_facts(host: Host, *, for_vm: VirtualMachine | None = None, exclude_task=None) -> HostFacts:
+    """The host as the checks see it; `exclude_task`: a VMotion whose own CPU reservation is not
+    counted against it (at its commit)."""
+    cpu_reserved, memory_reserved = host_reserved(host, exclude_vm=for_vm, exclude_task=exclude_task)
     cluster = host.cluster
     return HostFacts(
         name=host.name, unusable=host.unusable_reason, cpu_vendor=host.cpu_vendor,
@@ -23,6 +25,7 @@ def host_facts(host: Host, *, for_vm: VirtualMachine | None = None) -> HostFacts
         datastores=frozenset(reachable_datastores(host)),
         cpu_unreserved_mhz=max(0, host.cpu_total_mhz - cpu_reserved),
         memory_unreserved_mb=max(0, host.memory_mb - memory_reserved), nic_gbps=host.nic_gbps,
+        vms=host.vms.count(),
     )
 
 

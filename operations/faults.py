@@ -49,3 +49,16 @@ class ServiceUnavailable(VimFault):
     """The simulation runner is not there to do the work."""
 
     error_type = "SERVICE_UNAVAILABLE"
+
+
+class GeneralError(VimFault):
+    """Something failed on the server's side (logged with its traceback); nothing was changed.
+    vSphere: "A general system error occurred"."""
+
+    error_type = "ERROR"
+
+
+class QuotaExceeded(VimFault):
+    """A student's quota (labs, hosts or VMs per lab: settings.STUDENT_MAX_*) is used up."""
+
+    error_type = "UNABLE_TO_ALLOCATE_RESOURCE"

@@ -25,14 +25,17 @@ def envbool(name: str, default: bool = False) -> bool:
     raise ValueError(f"{name} must be a boolean (1/0, true/false), got {value!r}")
 
 
-def envint(name: str, default: int) -> int:
+def envint(name: str, default: int, minimum: int = 0) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
 def _secret_key() -> str:
@@ -194,6 +197,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REQUEST_BODY_MAX_BYTES = envint("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# Students' quotas (instructors have none): labs a student may own, and hosts and virtual
+# machines in a lab a student owns. The defaults fit the scale preset's default lab (64 hosts, 640 VMs).
+STUDENT_MAX_LABS = envint("STUDENT_MAX_LABS", 10)
+STUDENT_MAX_HOSTS_PER_LAB = envint("STUDENT_MAX_HOSTS_PER_LAB", 64)
+STUDENT_MAX_VMS_PER_LAB = envint("STUDENT_MAX_VMS_PER_LAB", 640)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from django.db import transaction
 
 from inventory.builder import add_local_datastores, build_networking, vm_network
 from inventory.choices import ADMISSION_CONTROL_POLICY, StorageBacking, VmPowerState
@@ -17,8 +16,10 @@ from inventory.rules import (
 )
 from operations.faults import InvalidArgument, InvalidState, ResourceInUse
 from operations.services import record
+from operations.services.locking import claiming_name, lab_write, reread
 
 from .common import ensure_unique_name, refuse, validated
+from .quotas import require_host_room
 
 MAX_HOSTS_PER_CLUSTER = 32
 MAX_HOSTS_PER_VCENTER = 1000
@@ -26,28 +27,31 @@ MANAGEMENT_NET = ipaddress.ip_network("192.168.1.0/24")
 VMKERNEL_NET = ipaddress.ip_network("10.0.0.0/24")
 
 
-@transaction.atomic
+@lab_write("lab")
 def datacenter_create(*, lab: Lab, name: str, user) -> Datacenter:
     name = ensure_unique_name(Datacenter, lab=lab, name=name)
-    datacenter = Datacenter.objects.create(lab=lab, name=name)
+    with claiming_name(f"The name '{name}' already exists."):
+        datacenter = Datacenter.objects.create(lab=lab, name=name)
     record(lab=lab, task_name="Create datacenter", target=datacenter, user=user,
            event_type="DatacenterCreatedEvent", message=f"Created datacenter {name} in folder Datacenters")
     return datacenter
 
 
-@transaction.atomic
+@lab_write("datacenter")
 def cluster_create(
     *, datacenter: Datacenter, name: str, user, ha_enabled: bool = False, drs_enabled: bool = False,
     evc_mode: str = "",
 ) -> Cluster:
     """New Cluster. Its HA and DRS pages arrive with the HA issue; the switches are kept now."""
+    datacenter = reread(datacenter, "lab")
     lab = datacenter.lab
     name = ensure_unique_name(Cluster, lab=lab, name=name)
     refuse(EVC_MODE.problems(evc_mode), switch_problems(ha_enabled=ha_enabled, drs_enabled=drs_enabled))
     cluster = validated(Cluster(
         lab=lab, datacenter=datacenter, name=name, ha_enabled=ha_enabled, drs_enabled=drs_enabled, evc_mode=evc_mode,
     ))
-    cluster.save()
+    with claiming_name(f"The name '{name}' already exists."):
+        cluster.save()
     record(lab=lab, task_name="Create cluster", target=cluster, user=user,
            event_type="ClusterCreatedEvent", message=f"Created cluster {name} in {datacenter.name}")
     return cluster
@@ -69,7 +73,7 @@ def _evc_problem(cluster: Cluster, modes: list[str]) -> str | None:
     return None
 
 
-@transaction.atomic
+@lab_write("lab")
 def host_add(
     *, lab: Lab, name: str, spec: HostSpec, user, datacenter: Datacenter, cluster: Cluster | None = None,
     esx_version: str = "4.0.0", management_ip: str = "", shared_storage: bool = True, vmotion: bool = True,
@@ -81,8 +85,11 @@ def host_add(
     refuse(host_name_problems(name), host_spec_problems(spec), ESX_VERSION.problems(esx_version),
            management_ip_problems(management_ip), switch_problems(shared_storage=shared_storage, vmotion=vmotion))
     name = ensure_unique_name(Host, lab=lab, name=name.lower())
+    datacenter = reread(datacenter)
+    cluster = reread(cluster) if cluster is not None else None
     if Host.objects.filter(lab=lab).count() >= MAX_HOSTS_PER_VCENTER:
         raise InvalidState(f"This vCenter already manages {MAX_HOSTS_PER_VCENTER} hosts, the vCenter 4.1 maximum.")
+    require_host_room(lab)
     if cluster is not None:
         if cluster.datacenter_id != datacenter.pk:
             raise InvalidArgument(f"Cluster {cluster.name} is not in datacenter {datacenter.name}.")
@@ -100,7 +107,8 @@ def host_add(
         lab=lab, datacenter=datacenter, cluster=cluster, name=name, esx_version=esx_version,
         esx_build=ESX_BUILDS[esx_version], **spec.__dict__,
     ))
-    host.save()
+    with claiming_name(f"The name '{name}' already exists."):
+        host.save()
     vmkernel_ip = _next_free_ip(VMKERNEL_NET, used_ips) if shared_storage else None
     build_networking([(host, management_ip, vmkernel_ip, vmotion)], vm_network(lab, datacenter))
     add_local_datastores(lab, datacenter, [host])
@@ -118,7 +126,7 @@ def _check_cluster_room(cluster: Cluster) -> None:
         raise InvalidState(f"Cluster {cluster.name} already has {MAX_HOSTS_PER_CLUSTER} hosts, the vSphere 4.1 maximum.")
 
 
-@transaction.atomic
+@lab_write("host")
 def host_move(*, host: Host, destination: Cluster | Datacenter, user) -> Host:
     """Move a host into a cluster (the article's drag and drop), or out of one to its datacenter.
     A host leaves a cluster only in maintenance mode, as vCenter requires."""
@@ -156,7 +164,7 @@ def host_move(*, host: Host, destination: Cluster | Datacenter, user) -> Host:
     return host
 
 
-@transaction.atomic
+@lab_write("host")
 def host_enter_maintenance(*, host: Host, user) -> Host:
     host = Host.objects.select_for_update().get(pk=host.pk)
     if host.in_maintenance_mode:
@@ -173,7 +181,7 @@ def host_enter_maintenance(*, host: Host, user) -> Host:
     return host
 
 
-@transaction.atomic
+@lab_write("host")
 def host_exit_maintenance(*, host: Host, user) -> Host:
     host = Host.objects.select_for_update().get(pk=host.pk)
     if not host.in_maintenance_mode:
@@ -185,7 +193,7 @@ def host_exit_maintenance(*, host: Host, user) -> Host:
     return host
 
 
-@transaction.atomic
+@lab_write("host")
 def host_remove(*, host: Host, user) -> None:
     """Remove host: only in maintenance mode. Its VMs leave the inventory with it (their files stay
     on the datastores); a local datastore no other host sees goes too."""
@@ -212,26 +220,30 @@ def host_remove(*, host: Host, user) -> None:
 RENAMEABLE = {"datacenter-": "datacenter", "domain-c": "cluster", "vm-": "virtual machine", "datastore-": "datastore"}
 
 
-@transaction.atomic
+@lab_write("obj")
 def entity_rename(*, obj, new_name: str, user):
     """Rename a datacenter, cluster, virtual machine or datastore. Hosts keep their DNS names."""
     kind = RENAMEABLE.get(obj.MOID_PREFIX)
     if kind is None:
         raise InvalidState("A host cannot be renamed: its name is the name vCenter connects to.")
+    obj = reread(obj, "lab")
     new_name = ensure_unique_name(type(obj), lab=obj.lab, name=new_name, exclude_pk=obj.pk)
     old = obj.name
     if old == new_name:
         raise InvalidArgument(f"The {kind} is already named '{new_name}'.")
     obj.name = new_name
-    obj.save(update_fields=["name"])
+    with claiming_name(f"The name '{new_name}' already exists."):
+        obj.save(update_fields=["name"])
     record(lab=obj.lab, task_name=f"Rename {kind}", target=obj, user=user, event_type="EntityRenamedEvent",
            message=f"Renamed {kind} {old} to {new_name}")
     return obj
 
 
-@transaction.atomic
+@lab_write("obj")
 def entity_remove(*, obj, user) -> None:
     """Remove an empty datacenter or cluster."""
+    if isinstance(obj, (Cluster, Datacenter)):
+        obj = reread(obj, "lab")
     if isinstance(obj, Cluster):
         if obj.hosts.exists():
             raise ResourceInUse(f"Cluster {obj.name} still contains hosts. Move them out or remove them first.")
@@ -252,7 +264,7 @@ def entity_remove(*, obj, user) -> None:
     obj.delete()
 
 
-@transaction.atomic
+@lab_write("cluster")
 def cluster_reconfigure(
     *, cluster: Cluster, user, ha_enabled: bool | None = None, drs_enabled: bool | None = None,
     admission_control_enabled: bool | None = None, admission_control_policy: str | None = None,
@@ -296,7 +308,7 @@ def cluster_reconfigure(
     return cluster
 
 
-@transaction.atomic
+@lab_write("host")
 def host_vmknic_configure(*, host: Host, device: str, user, vmotion: bool | None = None,
                           ft_logging: bool | None = None) -> VMkernelNic:
     """VMkernel port properties > General: the VMotion and Fault Tolerance Logging boxes."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F
 
 from inventory.choices import DISK_PROVISIONING, GUEST_OS, WORKLOAD, DiskProvisioning, Workload, VmPowerState
@@ -15,13 +14,15 @@ from inventory.rules import (
     vcpu_problems,
 )
 from inventory.selectors import datastore_free_mb, host_reserved
+from operations.checks.migrate import MAX_VMS_PER_HOST
 from operations.faults import InsufficientResources, InvalidArgument, InvalidState
 from operations.services import record
+from operations.services.locking import claiming_name, lab_write, reread
 from operations.services.tasks import require_idle
 
 from .common import ensure_unique_name, refuse, validated
+from .quotas import require_vm_room
 
-MAX_VMS_PER_HOST = 320
 MAX_SNAPSHOTS = 32
 
 
@@ -47,16 +48,18 @@ def _disk_used_mb(capacity_mb: int, provisioning: str) -> int:
     return 0 if provisioning == DiskProvisioning.THIN else capacity_mb
 
 
-@transaction.atomic
+@lab_write("host")
 def vm_create(
     *, host: Host, name: str, user, datastore: Datastore, network: Network, guest_os: str, num_cpu: int,
     memory_mb: int, disk_mb: int, provisioning: str, workload: str = Workload.IDLE,
 ) -> VirtualMachine:
     """New Virtual Machine (Typical): one disk, one network adapter, powered off."""
+    host = reread(host, "lab", "datacenter")
     lab = host.lab
     name = ensure_unique_name(VirtualMachine, lab=lab, name=name)
     refuse(GUEST_OS.problems(guest_os), vcpu_problems(num_cpu), memory_problems(memory_mb), disk_size_problems(disk_mb),
            DISK_PROVISIONING.problems(provisioning), WORKLOAD.problems(workload))
+    datastore, network = reread(datastore), reread(network)
     _require_usable_host(host, "create a virtual machine")
     if not datastore.hosts.filter(pk=host.pk).exists():
         raise InvalidArgument(f"Datastore {datastore.name} is not accessible from host {host.name}.")
@@ -64,13 +67,15 @@ def vm_create(
         raise InvalidArgument(f"Network {network.name} has no port group on host {host.name}.")
     if host.vms.count() >= MAX_VMS_PER_HOST:
         raise InvalidState(f"Host {host.name} already has {MAX_VMS_PER_HOST} virtual machines, the vSphere 4.1 maximum.")
+    require_vm_room(lab)
     used = _disk_used_mb(disk_mb, provisioning)
     _require_space(datastore, used)
     vm = validated(VirtualMachine(
         lab=lab, host=host, datastore=datastore, name=name, guest_os=guest_os, num_cpu=num_cpu,
         memory_mb=memory_mb, workload=workload,
     ))
-    vm.save()
+    with claiming_name(f"The name '{name}' already exists."):
+        vm.save()
     VirtualDisk.objects.create(vm=vm, datastore=datastore, capacity_mb=disk_mb, provisioning=provisioning, used_mb=used)
     VirtualNic.objects.create(vm=vm, network=network)
     record(lab=lab, task_name="Create virtual machine", target=vm, user=user,
@@ -79,10 +84,15 @@ def vm_create(
 
 
 def _locked(vm: VirtualMachine) -> VirtualMachine:
-    return VirtualMachine.objects.select_for_update().select_related("host", "host__datacenter", "lab").get(pk=vm.pk)
+    """The VM row as committed now, locked (only its own row: the lab's lock is already held)."""
+    try:
+        return VirtualMachine.objects.select_for_update(of=("self",)).select_related(
+            "host", "host__datacenter", "lab").get(pk=vm.pk)
+    except VirtualMachine.DoesNotExist:
+        raise InvalidState(f"{vm.name} is no longer in the inventory.") from None
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_reconfigure(
     *, vm: VirtualMachine, user, num_cpu: int | None = None, memory_mb: int | None = None,
     cpu_reservation_mhz: int | None = None, memory_reservation_mb: int | None = None,
@@ -164,7 +174,7 @@ def _grow_disk(vm: VirtualMachine, label: str, new_mb: int) -> None:
     disk.save(update_fields=["capacity_mb", "used_mb"])
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_add_disk(*, vm: VirtualMachine, user, capacity_mb: int, provisioning: str, datastore: Datastore | None = None) -> VirtualDisk:
     vm = _locked(vm)
     require_idle(vm)
@@ -188,9 +198,10 @@ def vm_add_disk(*, vm: VirtualMachine, user, capacity_mb: int, provisioning: str
     return disk
 
 
-def _check_host_reservations(vm: VirtualMachine, host: Host) -> None:
-    """Host-level admission: the reservations of the host's running VMs must fit its capacity."""
-    cpu_reserved, mem_reserved = host_reserved(host, exclude_vm=vm)
+def _check_host_reservations(vm: VirtualMachine, host: Host, exclude_task=None) -> None:
+    """Host-level admission: what is reserved on the host (its running VMs, the power-ons admitted
+    and the CPU of high-priority VMotions: selectors.host_reserved) plus the VM must fit it."""
+    cpu_reserved, mem_reserved = host_reserved(host, exclude_vm=vm, exclude_task=exclude_task)
     need_cpu = vm.cpu_reservation_mhz
     need_mem = vm.memory_reservation_mb + vm.memory_overhead_mb
     if cpu_reserved + need_cpu > host.cpu_total_mhz or mem_reserved + need_mem > host.memory_mb:
@@ -201,7 +212,7 @@ def _check_host_reservations(vm: VirtualMachine, host: Host) -> None:
         )
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_snapshot_create(*, vm: VirtualMachine, name: str, description: str = "", user) -> Snapshot:
     vm = _locked(vm)
     require_idle(vm)
@@ -217,16 +228,17 @@ def vm_snapshot_create(*, vm: VirtualMachine, name: str, description: str = "", 
     return snapshot
 
 
-@transaction.atomic
+@lab_write("snapshot")
 def vm_snapshot_remove(*, snapshot: Snapshot, user) -> None:
     vm = _locked(snapshot.vm)
+    snapshot = reread(snapshot)
     name = snapshot.name
     snapshot.delete()
     record(lab=vm.lab, task_name="Remove snapshot", target=vm, user=user,
            event_type="VmSnapshotRemovedEvent", message=f"Removed snapshot '{name}' of {_where(vm)}")
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_snapshot_remove_all(*, vm: VirtualMachine, user) -> int:
     vm = _locked(vm)
     require_idle(vm)
@@ -251,7 +263,7 @@ def _require_off(vm: VirtualMachine, doing: str) -> None:
         raise InvalidState(f"Turn off Fault Tolerance for {vm.name} before you {doing}.")
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_unregister(*, vm: VirtualMachine, user) -> None:
     """Remove from Inventory: vCenter forgets the VM; its files stay on the datastore."""
     vm = _locked(vm)
@@ -263,7 +275,7 @@ def vm_unregister(*, vm: VirtualMachine, user) -> None:
     vm.delete()
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_destroy(*, vm: VirtualMachine, user) -> None:
     """Delete from Disk: the VM and its files are gone; the datastore space is freed."""
     vm = _locked(vm)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,6 +14,7 @@ from inventory.presets import PRESETS, lab_create
 from inventory.selectors import lab_for, labs_visible_to
 from inventory.templatetags.vsphere import object_url
 from operations.faults import VimFault
+from operations.services.locking import in_lab_transaction
 
 from .pages import lab_frame, lab_object
 
@@ -39,8 +39,9 @@ def object_action(request, lab_id: int, moid: str, slug: str):
     if form.is_valid():
         values = form.values() if hasattr(form, "values") else form.cleaned_data
         try:
-            with transaction.atomic():
-                result = action.run(obj, values, request.user)
+            # one transaction holding the lab's lock, retried on a deadlock; a refusal, a busy lab
+            # or a database error comes back as a VimFault with a message for the form
+            result = in_lab_transaction(lab.pk, lambda: action.run(obj, values, request.user))
         except VimFault as fault:
             for message in fault.messages:
                 form.add_error(None, message)

@@ -11,6 +11,8 @@ from operations.engine.workloads import WORKLOADS
 
 from . import ERROR, WARNING, Problem
 
+MAX_VMS_PER_HOST = 320  # vSphere 4.1 (REFERENCE.md §5)
+
 
 @dataclass(frozen=True)
 class HostFacts:
@@ -27,6 +29,7 @@ class HostFacts:
     cpu_unreserved_mhz: int
     memory_unreserved_mb: int
     nic_gbps: int = 1
+    vms: int = 0  # virtual machines registered on it
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ def check_destination_host(vm: VmFacts, src: HostFacts, dst: HostFacts) -> list[
         return [Problem(ERROR, f"{vm.name} already runs on {dst.name}. Select another host.")]
     if dst.unusable:
         return [Problem(ERROR, f"Host {dst.name} {dst.unusable}.")]
+    if dst.vms >= MAX_VMS_PER_HOST:
+        return [Problem(ERROR, f"Host {dst.name} already has {MAX_VMS_PER_HOST} virtual machines, the vSphere 4.1 "
+                               f"maximum.")]
     return []
 
 

@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 
-from django.db import close_old_connections, connections, transaction
+from django.db import DatabaseError, close_old_connections, connections
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -18,14 +18,21 @@ from operations.faults import VimFault
 from operations.kinds import kind
 from operations.live import publisher
 from operations.models import Task, TaskState
+from operations.services.locking import GENERAL, LabBusy, in_lab_transaction, lock_labs, locked_transaction
 
 log = logging.getLogger(__name__)
 
 ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
 TICK_S = 0.25  # wall seconds between two steps: progress reaches the database 4 times a second
 LEASE_S = float(os.environ.get("SIM_LEASE_S", "5"))  # a dead runner's labs are taken over after this
-GENERAL_ERROR = "A general system error occurred: {}"
+GENERAL_ERROR = "A general system error occurred: {}"  # with an internal error's name, never database text
 LOST = "(this runner no longer holds the lab)"  # not a failure: another runner carries on
+
+
+def _general(error: Exception) -> str:
+    """A task's message for an unexpected error; a database's text never reaches a user (the log
+    has the traceback)."""
+    return GENERAL if isinstance(error, DatabaseError) else GENERAL_ERROR.format(error)
 
 
 class LabOps:
@@ -50,48 +57,61 @@ class LabOps:
         lease must not act on a lab another runner has taken over."""
         return task.is_active and Lab.objects.filter(pk=task.lab_id, runner_id=self.runner.id).exists()
 
+    def _locked_task(self, task_id: int) -> Task:
+        """The task row, locked after its lab's (the lock order of operations.services.locking)."""
+        return Task.objects.select_for_update(of=("self",)).get(pk=task_id)
+
     def begin(self, task_id: int, sharing: int) -> tuple[Plan, float] | str:
+        def work():
+            task = self._locked_task(task_id)
+            if not self._still_mine(task):
+                return LOST
+            operation = kind(task.kind)
+            if task.cancel_requested:
+                return CANCELED  # also when the cancel came while no runner was up
+            if task.started_sim is not None and "inputs" in task.plan:
+                # a task this runner (or the one before it) already began: replay its plan
+                return operation.plan(task, task.plan["inputs"]), task.started_sim
+            inputs = operation.begin(task, self.now, sharing)
+            task.state, task.started_sim, task.started_at = TaskState.RUNNING, self.now, timezone.now()
+            task.plan = {"inputs": inputs}
+            task.save(update_fields=["state", "started_sim", "started_at", "plan"])
+            return operation.plan(task, inputs), self.now
+
         try:
-            with transaction.atomic():
-                task = Task.objects.select_for_update().get(pk=task_id)
-                if not self._still_mine(task):
-                    return LOST
-                operation = kind(task.kind)
-                if task.cancel_requested:
-                    return CANCELED  # also when the cancel came while no runner was up
-                if task.started_sim is not None and "inputs" in task.plan:
-                    # a task this runner (or the one before it) already began: replay its plan
-                    return operation.plan(task, task.plan["inputs"]), task.started_sim
-                inputs = operation.begin(task, self.now, sharing)
-                task.state, task.started_sim, task.started_at = TaskState.RUNNING, self.now, timezone.now()
-                task.plan = {"inputs": inputs}
-                task.save(update_fields=["state", "started_sim", "started_at", "plan"])
-                return operation.plan(task, inputs), self.now
+            return in_lab_transaction(self.lab_id, work)
+        except LabBusy:
+            raise  # the database stayed busy: the step drops the lab and replays it from the database
         except VimFault as fault:
             return " ".join(fault.messages)
         except Exception as error:  # never let one task stop the runner
             log.exception("task %s could not begin", task_id)
-            return GENERAL_ERROR.format(error)
+            return _general(error)
 
     def finish(self, task_id: int, commit: str | None, facts: dict) -> str | None:
         self.runner.pending.pop(task_id, None)
-        try:
-            with transaction.atomic():
-                task = Task.objects.select_for_update().get(pk=task_id)
-                if not self._still_mine(task):
-                    return LOST
-                if commit:
-                    kind(task.kind).commit(task, commit, facts, self.now)
-                Task.objects.filter(pk=task_id).update(
-                    state=TaskState.SUCCESS, progress=100, phase="", cancelable=False,
-                    completed_sim=self.now, completed_at=timezone.now(),
-                )
+
+        def work():
+            task = self._locked_task(task_id)
+            if not self._still_mine(task):
+                return LOST
+            if commit:
+                kind(task.kind).commit(task, commit, facts, self.now)
+            Task.objects.filter(pk=task_id).update(
+                state=TaskState.SUCCESS, progress=100, phase="", cancelable=False,
+                completed_sim=self.now, completed_at=timezone.now(),
+            )
             return None
+
+        try:
+            return in_lab_transaction(self.lab_id, work)
+        except LabBusy:
+            raise  # the step drops the lab; the task replays its plan and commits again
         except VimFault as fault:
             message = " ".join(fault.messages)
         except Exception as error:
             log.exception("task %s could not complete", task_id)
-            message = GENERAL_ERROR.format(error)
+            message = _general(error)
         self.fail(task_id, message)
         return message
 
@@ -99,18 +119,24 @@ class LabOps:
         self.runner.pending.pop(task_id, None)
         if message == LOST:
             return
+
+        def work():
+            task = self._locked_task(task_id)
+            if not self._still_mine(task):
+                return
+            task.state, task.error_message, task.cancelable = TaskState.ERROR, message, False
+            task.completed_sim, task.completed_at = self.now, timezone.now()
+            task.save(update_fields=["state", "error_message", "cancelable", "completed_sim", "completed_at"])
+            kind(task.kind).failed(task, message, self.now)
+
         try:
-            with transaction.atomic():
-                task = Task.objects.select_for_update().get(pk=task_id)
-                if not self._still_mine(task):
-                    return
-                task.state, task.error_message, task.cancelable = TaskState.ERROR, message, False
-                task.completed_sim, task.completed_at = self.now, timezone.now()
-                task.save(update_fields=["state", "error_message", "cancelable", "completed_sim", "completed_at"])
-                kind(task.kind).failed(task, message, self.now)
+            in_lab_transaction(self.lab_id, work)
         except Task.DoesNotExist:
             pass  # its lab was deleted
-        except Exception:  # the database is busy or gone: the task is replayed from it later
+        except LabBusy:  # the task is replayed from the database later
+            log.warning("task %s could not be marked failed yet: the database was busy", task_id)
+            self.runner.forget(self.lab_id)
+        except Exception:  # the database is gone: the task is replayed from it later
             log.exception("task %s could not be marked failed", task_id)
             self.runner.forget(self.lab_id)
 
@@ -128,11 +154,20 @@ class Runner:
 
     def _claim(self, wall: float) -> set[int]:
         """Hold (or keep holding) every lab that has work, unless another live runner holds it:
-        timed tasks to run, or events to publish. Returns the labs this runner holds."""
+        timed tasks to run, or events to publish. Returns the labs this runner holds. The labs
+        are locked by ascending pk before the update, so two runners claiming at once cannot
+        deadlock (nor a runner and a lab's writer, which holds one lab's lock)."""
         active = Task.objects.filter(state__in=ACTIVE).exclude(kind="").values("lab_id")
-        Lab.objects.filter(Q(lease_until__lt=wall) | Q(runner_id=self.id)).filter(
-            Q(pk__in=active) | Q(event_seq__gt=F("published_seq"))
-        ).update(runner_id=self.id, lease_until=wall + LEASE_S)
+        claimable = Lab.objects.filter(Q(lease_until__lt=wall) | Q(runner_id=self.id)).filter(
+            Q(pk__in=active) | Q(event_seq__gt=F("published_seq")))
+
+        def work():
+            ids = list(claimable.values_list("pk", flat=True))
+            lock_labs(ids)
+            # re-read under the locks: another runner may have claimed one meanwhile
+            claimable.filter(pk__in=ids).update(runner_id=self.id, lease_until=wall + LEASE_S)
+
+        locked_transaction(lambda: None, work, what="runner claim")
         return set(Lab.objects.filter(runner_id=self.id, lease_until__gte=wall).values_list("pk", flat=True))
 
     def step(self, wall: float | None = None) -> int:
@@ -173,6 +208,10 @@ class Runner:
             try:
                 sim.run(clocks[lab_id].now(wall))
                 processed[lab_id] = sim.now
+            except LabBusy:  # a begin or commit met a busy database: replay from it next step
+                log.warning("lab %s: the database was busy; replaying the lab next step", lab_id)
+                self.forget(lab_id)
+                continue
             except Exception:  # start again from the database next step: tasks replay their plans
                 log.exception("lab %s: simulation step failed", lab_id)
                 self.forget(lab_id)
@@ -197,7 +236,7 @@ class Runner:
             needs = kind(row["kind"]).needs(Task.objects.get(pk=task_id))
         except Exception as error:
             log.exception("task %s: cannot read what it needs", task_id)
-            sim.ops.fail(task_id, GENERAL_ERROR.format(error) if not isinstance(error, VimFault) else " ".join(error.messages))
+            sim.ops.fail(task_id, _general(error) if not isinstance(error, VimFault) else " ".join(error.messages))
             return
         sim.tasks.add(task_id)
         if resuming and needs:
@@ -212,13 +251,22 @@ class Runner:
         if not self.pending and not processed:
             return moving
         pending, self.pending = self.pending, {}
-        with transaction.atomic():
-            for task_id, (lab_id, progress, phase, cancelable) in pending.items():
+
+        def work():
+            # the labs' locks are held (ascending pk), then the tasks by ascending pk
+            for task_id, (lab_id, progress, phase, cancelable) in sorted(pending.items()):
                 Task.objects.filter(pk=task_id, state__in=ACTIVE).update(
                     progress=progress, phase=phase[:200], cancelable=cancelable)
                 moving.setdefault(lab_id, set()).add(task_id)
             for lab_id, until in processed.items():
                 Lab.objects.filter(pk=lab_id).update(sim_processed=until)
+
+        try:
+            in_lab_transaction({lab_id for lab_id, *_ in pending.values()} | set(processed), work)
+        except LabBusy:
+            # progress is only shown: the next step writes newer figures
+            log.warning("runner: progress not written this step (the database was busy)")
+            moving.clear()
         return moving
 
     def step_safely(self) -> list[tuple[int, dict]]:

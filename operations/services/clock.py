@@ -17,6 +17,7 @@ from inventory.services.common import refuse
 from operations.faults import InvalidArgument, ServiceUnavailable, Unauthorized
 from operations.models import Task, TaskState
 
+from .locking import lab_write
 from .records import event_log
 
 MAX_ADVANCE_S = 24 * 3600
@@ -46,7 +47,8 @@ def _require_controller(lab: Lab, user) -> None:
 
 
 def _locked(lab: Lab) -> Lab:
-    return Lab.objects.select_for_update().get(pk=lab.pk)
+    """The lab as committed now (lab_write holds its lock)."""
+    return Lab.objects.get(pk=lab.pk)
 
 
 def _save(lab: Lab) -> None:
@@ -56,7 +58,7 @@ def _save(lab: Lab) -> None:
     transaction.on_commit(wake)
 
 
-@transaction.atomic
+@lab_write("lab")
 def clock_set(*, lab: Lab, user, speed: float | None = None, paused: bool | None = None) -> Lab:
     _require_controller(lab, user)
     refuse(switch_problems(paused=paused))
@@ -81,7 +83,7 @@ def clock_set(*, lab: Lab, user, speed: float | None = None, paused: bool | None
     return lab
 
 
-@transaction.atomic
+@lab_write("lab")
 def clock_advance(*, lab: Lab, user, seconds: float) -> Lab:
     _require_controller(lab, user)
     seconds = _advance_by(seconds)

@@ -5,14 +5,13 @@ the VMs yet (HA arrives later); a host that goes down takes its running VMs down
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from inventory.choices import ConnectionState, HostPowerState, StorageBacking, VmPowerState
 from inventory.models import Host, VirtualMachine
 from inventory.rules import Choice
 from inventory.services.common import refuse
 from operations.faults import InvalidState
 
+from .locking import lab_write
 from .records import event_log
 
 HOST_FAULTS = ("power-off", "power-on", "crash", "disconnect-management-network", "reconnect-management-network",
@@ -37,10 +36,12 @@ def _vms_go_down(host: Host, user, why: str) -> int:
     return len(running)
 
 
-@transaction.atomic
+@lab_write("host")
 def host_inject_fault(*, host: Host, action: str, user) -> Host:
     refuse(HOST_FAULT.problems(action))
-    host = Host.objects.select_for_update().select_related("lab", "datacenter").get(pk=host.pk)
+    # the lab's lock is held; then the rows in the lock order: the host's VMs, the host
+    list(VirtualMachine.objects.select_for_update().filter(host=host.pk).order_by("pk").values_list("pk"))
+    host = Host.objects.select_for_update(of=("self",)).select_related("lab", "datacenter").get(pk=host.pk)
     lab, now = host.lab, host.lab.now()
     on = host.power_state == HostPowerState.POWERED_ON
     where = f"{host.name} in {host.datacenter.name}"
@@ -97,10 +98,10 @@ def host_inject_fault(*, host: Host, action: str, user) -> Host:
     return host
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_inject_fault(*, vm: VirtualMachine, action: str, user) -> VirtualMachine:
     refuse(VM_FAULT.problems(action))
-    vm = VirtualMachine.objects.select_for_update().select_related("lab", "host", "datastore").get(pk=vm.pk)
+    vm = VirtualMachine.objects.select_for_update(of=("self",)).select_related("lab", "host", "datastore").get(pk=vm.pk)
     if action == "guest-hang":
         if vm.power_state != VmPowerState.POWERED_ON:
             raise InvalidState(f"{vm.name} is not powered on: its guest cannot hang.")

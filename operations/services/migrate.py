@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import random
 
-from django.db import transaction
-
 from inventory.choices import VmPowerState
 from inventory.models import Datastore, Host, VirtualMachine
 from inventory.selectors import datastore_free_mb, usage_by_host
@@ -20,14 +18,15 @@ from inventory.rules import Choice
 from inventory.services.common import refuse
 from inventory.services.vms import _check_host_reservations
 from operations.checks import Problem, errors
-from operations.checks.migrate import both_problems, datastore_problems, host_problems
+from operations.checks.migrate import MAX_VMS_PER_HOST, both_problems, datastore_problems, host_problems
 from operations.engine import storage, vmotion
 from operations.engine.workloads import WORKLOADS
 from operations.facts import datastore_facts, host_facts, vm_facts
 from operations.faults import InsufficientResources, InvalidArgument, InvalidState
 from operations.kinds import Kind, register
-from operations.models import Task, TaskState
+from operations.models import Task
 
+from .locking import lab_write, reread
 from .records import event_log, task_failed_event, task_queued
 from .tasks import locked_vm, require_idle
 
@@ -55,7 +54,7 @@ def host_compatibility(vm: VirtualMachine, hosts) -> list[tuple[Host, list[Probl
     return [(host, host_problems(facts, src, host_facts(host, for_vm=vm))) for host in hosts]
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_migrate(
     *, vm: VirtualMachine, user, host: Host | None = None, datastore: Datastore | None = None, priority: str = "high",
 ) -> Task:
@@ -64,6 +63,8 @@ def vm_migrate(
     powered-off VM is cold-migrated, host and datastore at once if both are given."""
     vm = locked_vm(vm.pk)
     refuse(PRIORITY.problems(priority))
+    host = reread(host, "cluster") if host is not None else None
+    datastore = reread(datastore) if datastore is not None else None
     for obj in (host, datastore):
         if obj is not None and obj.lab_id != vm.lab_id:
             raise InvalidArgument(f"{obj.name} is not in this lab.")
@@ -99,13 +100,6 @@ def _vmotion_needs(task: Task) -> dict[str, int]:
             f"datastore {vm.datastore.name}": vmotion.CONCURRENT_PER_DATASTORE}
 
 
-def _reserved_by_vmotions(host: Host, excluding: Task) -> int:
-    """CPU held by the high-priority VMotions running on `host`."""
-    running = Task.objects.filter(lab_id=host.lab_id, kind="vm.vmotion", state=TaskState.RUNNING).exclude(pk=excluding.pk)
-    return sum(t.plan.get("cpu_reserved_mhz", 0) for t in running
-               if host.pk in (t.params.get("src"), t.params.get("host")))
-
-
 def _vmotion_begin(task: Task, now: float, sharing: int) -> dict:
     vm = locked_vm(task.params["vm"])
     src, dst = _hosts(task)
@@ -120,8 +114,8 @@ def _vmotion_begin(task: Task, now: float, sharing: int) -> dict:
     if task.params["priority"] == "high":
         for host in (src, dst):
             need = vmotion.cpu_reservation_mhz(host.nic_gbps, host.cpu_mhz)
-            facts = host_facts(host, for_vm=vm if host == dst else None)
-            free = facts.cpu_unreserved_mhz - _reserved_by_vmotions(host, task)
+            # what is unreserved counts the CPU other high-priority VMotions hold there
+            free = host_facts(host, for_vm=vm if host == dst else None).cpu_unreserved_mhz
             if need > free:
                 raise InsufficientResources(
                     f"Insufficient CPU resources on {host.name} to reserve {need} MHz for a high priority VMotion "
@@ -156,10 +150,12 @@ def _vmotion_commit(task: Task, commit: str, facts: dict, now: float) -> None:
         raise InvalidState(f"{vm.name} changed state during the migration; it stays on {vm.host.name}.")
     if not dst.is_usable:
         raise InvalidState(f"Host {dst.name} {dst.unusable_reason}; {vm.name} stays on {src.name}.")
-    problems = errors(host_problems(vm_facts(vm), host_facts(src, for_vm=vm), host_facts(dst, for_vm=vm)))
+    # this migration's own CPU reservation ends with it: not counted against it
+    problems = errors(host_problems(vm_facts(vm), host_facts(src, for_vm=vm, exclude_task=task),
+                                    host_facts(dst, for_vm=vm, exclude_task=task)))
     if problems:  # something changed during the pre-copy (EVC, the VMotion port, storage...)
         raise InvalidState(*problems, f"{vm.name} stays on {src.name}.")
-    _check_host_reservations(vm, dst)
+    _check_host_reservations(vm, dst, exclude_task=task)
     vm.host, vm.last_stun_at, vm.last_stun_ms = dst, now, facts["stun_ms"]
     vm.save(update_fields=["host", "last_stun_at", "last_stun_ms"])
     event_log(lab=vm.lab, type="VmMigratedEvent", target=vm, user=task.initiator, task=task, at=now, message=(
@@ -238,6 +234,9 @@ def _relocate_commit(task: Task, commit: str, facts: dict, now: float) -> None:
     if host is not None:
         if not host.is_usable:
             raise InvalidState(f"Host {host.name} {host.unusable_reason}.")
+        if host.vms.count() >= MAX_VMS_PER_HOST:
+            raise InvalidState(f"Host {host.name} already has {MAX_VMS_PER_HOST} virtual machines, the vSphere 4.1 "
+                               f"maximum; {vm.name} stays on {src.name}.")
         vm.host = host
     vm.save(update_fields=["host", "datastore"])
     where = []

@@ -7,8 +7,6 @@ boots on the simulated clock (engine.power.guest_state), which the console shows
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from inventory.choices import VmPowerState
 from inventory.models import VirtualMachine
 from inventory.rules import Choice
@@ -19,6 +17,7 @@ from operations.faults import InvalidState
 from operations.kinds import Kind, register
 from operations.models import Task
 
+from .locking import lab_write
 from .records import event_log, task_failed_event, task_queued
 from .tasks import locked_vm, require_idle
 
@@ -61,7 +60,7 @@ def _refusal(vm: VirtualMachine, action: str, now: float) -> None:
         )
 
 
-@transaction.atomic
+@lab_write("vm")
 def vm_power(*, vm: VirtualMachine, action: str, user) -> Task:
     """Start a power operation on `vm`: power-on, power-off, shutdown (needs VMware Tools) or reset."""
     refuse(POWER_OPERATION.problems(action))

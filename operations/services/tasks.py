@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from operations.faults import InvalidState, ResourceBusy
 from inventory.models import VirtualMachine
+from operations.faults import InvalidState, ResourceBusy
 from operations.models import Task, TaskState
+
+from .locking import lab_write
 
 ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
 
 
 def locked_vm(vm_id: int) -> VirtualMachine:
-    """The VM row, locked for this transaction, with what the timed operations read of it."""
+    """The VM row, locked for this transaction, with what the timed operations read of it (the lock
+    is the VM's row only: its lab's lock is already held)."""
     try:
-        return VirtualMachine.objects.select_for_update().select_related(
+        return VirtualMachine.objects.select_for_update(of=("self",)).select_related(
             "host", "host__datacenter", "lab", "datastore").get(pk=vm_id)
     except VirtualMachine.DoesNotExist:
         raise InvalidState("The virtual machine no longer exists.") from None
@@ -34,12 +37,12 @@ def require_idle(obj) -> None:
         )
 
 
-@transaction.atomic
+@lab_write("task")
 def task_cancel(*, task: Task, user) -> Task:
     """Cancel, where vSphere allows it: a queued task, or a migration before its switchover."""
     from operations.runner.hosting import wake
 
-    task = Task.objects.select_for_update().get(pk=task.pk)
+    task = Task.objects.select_for_update(of=("self",)).get(pk=task.pk)
     if not task.is_active:
         raise InvalidState(f"{task.name} on {task.object_name} has already {task.get_state_display().lower()}.")
     if not task.cancelable:

@@ -144,3 +144,66 @@ def test_the_wizard_refuses_a_vm_with_snapshots_for_storage_vmotion(lab, web01, 
     with pytest.raises(InvalidState, match="Storage VMotion does not support virtual machines with snapshots"):
         vm_migrate(vm=web01, datastore=target, user=owner)
     assert not Task.objects.filter(kind="vm.relocate").exists()
+
+
+def _leave_unreserved_on(host, lab, mhz: int) -> None:
+    """RHEL5-DB01 runs on `host` reserving all of its CPU but `mhz` (a direct update: no 2-vCPU cap)."""
+    VirtualMachine.objects.filter(pk=vm_named(lab, "RHEL5-DB01").pk).update(
+        host=host, cpu_reservation_mhz=host.cpu_total_mhz - mhz)
+
+
+def test_a_power_on_and_a_reservation_count_the_cpu_a_running_high_priority_vmotion_reserves(
+        lab, web01, xp01, esx02, owner, sim):
+    from inventory import services
+    from operations.faults import InsufficientResources
+    from operations.services.power import vm_power
+
+    _leave_unreserved_on(esx02, lab, 2000)
+    vm_power(vm=xp01, action="power-on", user=owner)
+    sim.run(3)
+    extra = services.vm_create(host=esx02, name="Extra", user=owner, datastore=xp01.datastore,
+                               network=xp01.nics.get().network, guest_os="rhel5_64Guest", num_cpu=1, memory_mb=512,
+                               disk_mb=1024, provisioning="thin")
+    services.vm_reconfigure(vm=extra, user=owner, cpu_reservation_mhz=1500)  # fits esx02's 2000 MHz alone
+    task = vm_migrate(vm=web01, host=esx02, priority="high", user=owner)
+    sim.run(8)
+    assert task_of(task).state == "running"
+    assert task_of(task).plan["inputs"]["cpu_reserved_mhz"] == 780  # 30% of a 2.6 GHz core on 1 GbE
+    with pytest.raises(InsufficientResources, match=r"Insufficient resources on host esx02.lab.local.* 1220 MHz"):
+        vm_power(vm=extra, action="power-on", user=owner)
+    with pytest.raises(InsufficientResources, match=r"Insufficient resources on host esx02.lab.local.* 1220 MHz"):
+        services.vm_reconfigure(vm=xp01, user=owner, cpu_reservation_mhz=1500)  # a running VM's increase
+    sim.run(60, step=2)
+    assert task_of(task).state == "success"
+    vm_power(vm=extra, action="power-on", user=owner)  # the VMotion's reservation ended with it
+
+
+def test_a_second_high_priority_vmotion_counts_the_first_ones_reservation(lab, web01, esx01, esx02, owner, sim):
+    from inventory.models import VirtualDisk, VirtualNic
+
+    _leave_unreserved_on(esx02, lab, 1000)  # one VMotion's 780 MHz fits, two do not
+    clone = VirtualMachine.objects.create(lab=lab, host=esx01, datastore=web01.datastore, name="Clone", memory_mb=1024,
+                                          workload="idle", power_state="poweredOn", powered_on_at=0)
+    VirtualDisk.objects.create(vm=clone, datastore=web01.datastore, capacity_mb=1024, used_mb=1024)
+    VirtualNic.objects.create(vm=clone, network=web01.nics.get().network)
+    first = vm_migrate(vm=web01, host=esx02, priority="high", user=owner)
+    second = vm_migrate(vm=clone, host=esx02, priority="high", user=owner)
+    sim.run(1)
+    assert task_of(first).state == "running"
+    failed = task_of(second)
+    assert failed.state == "error" and "Insufficient CPU resources on esx02.lab.local" in failed.error_message
+    assert "(220 MHz unreserved)" in failed.error_message
+
+
+def test_a_host_with_320_vms_takes_no_more_by_migration(lab, web01, xp01, esx01, owner, sim):
+    queued = vm_migrate(vm=xp01, host=esx01, user=owner)  # a cold migration, asked while there was room
+    VirtualMachine.objects.bulk_create(
+        VirtualMachine(lab=lab, host=esx01, datastore=web01.datastore, name=f"Filler{n:03d}", memory_mb=256)
+        for n in range(320 - esx01.vms.count()))
+    full = "Host esx01.lab.local already has 320 virtual machines, the vSphere 4.1 maximum."
+    sim.run(10)
+    failed = task_of(queued)
+    assert failed.state == "error" and full in failed.error_message
+    assert vm_named(lab, "XP-Client01").host.name == "esx02.lab.local"
+    with pytest.raises(InvalidState, match=full):  # and the wizard refuses it now
+        vm_migrate(vm=vm_named(lab, "XP-Client01"), host=esx01, user=owner)
