@@ -148,15 +148,17 @@ def _scale(lab: Lab, *, hosts: int = 64, vms: int = 640, cluster_size: int = 32)
 BUILDERS = {"seed-article": _seed_article, "classroom": _classroom, "mixed-cpu": _mixed_cpu, "scale": _scale}
 
 
-def lab_create(*, owner, preset: str, name: str = "", **params) -> Lab:
+def lab_create(*, owner, preset: str, name: str = "", quota: bool = True, **params) -> Lab:
     """Create a lab from a preset. `params` go to the preset (only `scale` takes any). The owner's
-    row is the lock of their labs: concurrent creations take turns for the name and the quota."""
+    row is the lock of their labs: concurrent creations take turns for the name and the quota.
+    `quota=False` is for the server's operator (`manage.py createlab`): students' quotas bound what
+    users create through the pages and the API, not what the operator builds for them."""
     refuse(PRESET.problems(preset))
-    return locked_transaction(lambda: lock_user(owner), lambda: _lab_create(owner, preset, name, params),
+    return locked_transaction(lambda: lock_user(owner), lambda: _lab_create(owner, preset, name, params, quota),
                               what="lab creation")
 
 
-def _lab_create(owner, preset: str, name: str, params: dict) -> Lab:
+def _lab_create(owner, preset: str, name: str, params: dict, quota: bool) -> Lab:
     if params and preset != "scale":
         raise InvalidArgument(f"Preset '{preset}' takes no parameters.")
     if name:  # empty: the preset's name
@@ -165,11 +167,13 @@ def _lab_create(owner, preset: str, name: str, params: dict) -> Lab:
     taken = f"You already have a lab named '{name}'."
     if Lab.objects.filter(owner=owner, name__iexact=name).exists():
         raise AlreadyExists(taken)
-    require_lab_room(owner)
+    if quota:
+        require_lab_room(owner)
     if preset == "scale":
         size = {**_defaults(_scale), **params}
         refuse(scale_plan_problems(size["hosts"], size["vms"], size["cluster_size"]))  # the vCenter maxima say it first
-        require_preset_room(owner, hosts=size["hosts"], vms=size["vms"])
+        if quota:
+            require_preset_room(owner, hosts=size["hosts"], vms=size["vms"])
     with claiming_name(taken):
         lab = Lab.objects.create(owner=owner, name=name, preset=preset)
     BUILDERS[preset](lab, **params)

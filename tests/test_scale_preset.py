@@ -31,7 +31,7 @@ def assert_valid_and_unique(lab_id: int) -> None:
 
 def test_scale_at_the_maxima_has_valid_unique_addresses(owner):
     started = time.monotonic()
-    lab = lab_create(owner=owner, preset="scale", hosts=1000, vms=10000)
+    lab = lab_create(owner=owner, preset="scale", hosts=1000, vms=10000, quota=False)
     print(f"scale 1000/10000 built in {time.monotonic() - started:.1f} s on {connection.vendor}")
     assert Host.objects.filter(lab=lab).count() == 1000 and VirtualMachine.objects.filter(lab=lab).count() == 10000
     assert_valid_and_unique(lab.pk)
@@ -42,8 +42,8 @@ def test_scale_at_the_maxima_has_valid_unique_addresses(owner):
 def test_the_data_migration_repairs_invalid_vmkernel_addresses_within_their_networks(owner, stranger):
     if connection.vendor != "sqlite":
         pytest.skip("only SQLite stored the invalid addresses this migration repairs (PostgreSQL refused them)")
-    broken = lab_create(owner=owner, preset="scale", name="Old", hosts=260, vms=0, cluster_size=32)
-    other = lab_create(owner=stranger, preset="scale", name="Other", hosts=260, vms=0, cluster_size=32)
+    broken = lab_create(owner=owner, preset="scale", name="Old", hosts=260, vms=0, cluster_size=32, quota=False)
+    other = lab_create(owner=stranger, preset="scale", name="Other", hosts=260, vms=0, cluster_size=32, quota=False)
     # as the preset built them before: 172.16.(i/250).(10 + i%250), .256-.259 for hosts 247-250
     for lab in (broken, other):
         for nic in VMkernelNic.objects.filter(host__lab=lab, device="vmk1").select_related("host"):

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def check_deploy(**env):
     environment = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG",
-                                                                    "BEHIND_TLS_PROXY")}
+                                                                    "BEHIND_TLS_PROXY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
                           env=environment, capture_output=True, text=True)

@@ -62,7 +62,7 @@ def test_enumerations_are_enums_in_the_openapi_schema(client):
 @pytest.fixture
 def big_lab(owner):
     # 4,001 VMs: one more than vCenter's list answers
-    return lab_create(owner=owner, preset="scale", name="Big", hosts=20, vms=4001, cluster_size=8)
+    return lab_create(owner=owner, preset="scale", name="Big", hosts=20, vms=4001, cluster_size=8, quota=False)
 
 
 def test_more_than_4000_vms_answer_vcenters_error_and_paging_reads_them_all(api, big_lab):

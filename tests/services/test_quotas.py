@@ -8,7 +8,7 @@ import pytest
 from accounts.roles import make_instructor
 from inventory import services
 from inventory.hardware import PROFILES_BY_KEY
-from inventory.models import Datacenter, Host, Lab
+from inventory.models import Datacenter, Host, Lab, VirtualMachine
 from inventory.presets import lab_create
 from operations.faults import QuotaExceeded
 
@@ -68,3 +68,12 @@ def test_the_new_lab_page_shows_the_quota_message(owner, owner_client, settings)
     assert response.status_code == 422
     assert "Quota reached: a student may own 1 lab, and you own 1." in html.unescape(response.content.decode())
     assert Lab.objects.filter(owner=owner).count() == 1
+
+
+def test_createlab_is_the_operators_command_and_quotas_do_not_bind_it(owner, capsys):
+    """A student's quota bounds what the student creates; the server's operator builds any lab."""
+    from django.core.management import call_command
+
+    call_command("createlab", "--preset", "scale", "--owner", owner.username, "--hosts", "70", "--vms", "700")
+    lab = Lab.objects.get(pk=int(capsys.readouterr().out.strip()))
+    assert Host.objects.filter(lab=lab).count() == 70 and VirtualMachine.objects.filter(lab=lab).count() == 700

@@ -6,7 +6,7 @@ from operations.faults import VimFault
 
 
 class Command(BaseCommand):
-    help = "Create a lab from a preset and print its id."
+    help = "Create a lab from a preset and print its id (the operator's command: students' quotas do not apply)."
 
     def add_arguments(self, parser):
         parser.add_argument("--preset", required=True, choices=PRESET_KEYS)
@@ -22,7 +22,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user named '{owner}'.")
         params = {k: v for k, v in {"hosts": hosts, "vms": vms, "cluster_size": cluster_size}.items() if v is not None}
         try:
-            lab = lab_create(owner=user, preset=preset, name=name, **params)
+            lab = lab_create(owner=user, preset=preset, name=name, quota=False, **params)
         except VimFault as fault:
             raise CommandError(" ".join(fault.messages)) from None
         self.stdout.write(str(lab.pk))
