@@ -826,20 +826,36 @@ class Sampler(threading.Thread):
         self.active: dict[int, int] = {}
         self.changes: list[tuple[float, int, str | None, str | None]] = []  # (time, lab, from, to)
         self.history: dict[int, list[tuple[float, bool]]] = collections.defaultdict(list)  # lab -> (time, has work)
+        self.leases: dict[int, tuple[str | None, float]] = {}
+        self.renewals: list[float] = []  # seconds between two renewals of a lease by its holder: its steps
+        self.long_steps: list[list] = []
+        self.started = time.monotonic()
 
     def read(self) -> None:
         with self.lock:
-            rows = self.conn.execute("SELECT id, runner_id FROM inventory_lab WHERE id = ANY(%s)",
+            rows = self.conn.execute("SELECT id, runner_id, lease_until FROM inventory_lab WHERE id = ANY(%s)",
                                      (self.lab_ids,)).fetchall()
             active = dict(self.conn.execute(
                 "SELECT lab_id, count(*) FROM operations_task WHERE state IN ('queued', 'running') AND kind <> '' "
                 "AND lab_id = ANY(%s) GROUP BY lab_id", (self.lab_ids,)).fetchall())
             now = time.monotonic()
-            for lab, runner in rows:
+            for lab, runner, lease in rows:
+                self.history[lab].append((now, bool(active.get(lab))))
                 if lab in self.holder and self.holder[lab] != runner:
                     self.changes.append((now, lab, self.holder[lab], runner))
+                last = self.leases.get(lab)
+                # the holder stepped again, and the lab had timed tasks since its last renewal (only
+                # a lab with work is renewed: an idle lab's lease lapses by design)
+                if last and last[0] == runner and lease > last[1] and active.get(lab):
+                    since = now - (time.time() - (last[1] - LEASE_S))  # that renewal, on this clock
+                    samples = [work for at, work in self.history[lab] if at >= since]
+                    if samples and all(samples) and self.history[lab][0][0] < since:
+                        self.renewals.append(lease - last[1])
+                        if lease - last[1] > 3:
+                            self.long_steps.append([round(now - self.started, 1), lab, runner,
+                                                    round(lease - last[1], 2)])
+                self.leases[lab] = (runner, lease)
                 self.holder[lab] = runner
-                self.history[lab].append((now, bool(active.get(lab))))
             self.active = active
 
     def run(self) -> None:
@@ -1085,6 +1101,9 @@ def soak(args) -> int:
         sampler.stop.set()
         sampler.join()
         takeovers = crash.takeovers(sampler.changes, sampler.history)
+        takeovers["longest_stall_s"] = round(max(sampler.renewals or [0]), 1)
+        takeovers["long_steps"] = sampler.long_steps[:40]
+        takeovers["kills_at"] = [[round(k["at"] - sampler.started, 1), k["pid"]] for k in crash.kills]
 
         check = django_child("check", {"labs": [lab["moid"] for lab in labs.values()], "tasks": stats.tasks},
                              topology.env)
@@ -1210,7 +1229,8 @@ def print_report(r: dict) -> None:
           f"settled in {r['settle_s']} s")
     print(f"events {r['events']:,}; inventory {r['inventory']}")
     print(f"kills {t['kills']}, takeovers {t['takeovers']} (s after the kill: {t['latency_s']}); labs with work "
-          f"handed over by a live worker (it stalled a whole lease): {t['handovers_between_live_workers']}")
+          f"handed over by a live worker (it stalled a whole lease): {t['handovers_between_live_workers']}; longest "
+          f"time a lab with timed tasks waited for its worker's next step: {t['longest_stall_s']} s")
     print(f"page viewers: {r['viewers']['page']}")
     print(f"JSON viewers: {r['viewers']['json']}")
     print(f"viewer connection errors: {r['viewer_errors']}; hub re-binds within 13 s of a kill / other: "
@@ -1251,7 +1271,8 @@ def write_doc(r: dict) -> None:
         f"| simworkers killed | {t['kills']}; labs with work taken over {t['takeovers']}, "
         f"{percentile(t['latency_s'], 50):g} s median and {max(t['latency_s'] or [0]):g} s at most after the kill "
         f"(lease {LEASE_S} s); labs with work handed over by a live worker (it stalled a whole lease) "
-        f"{t['handovers_between_live_workers']} |",
+        f"{t['handovers_between_live_workers']}; the longest a lab with timed tasks waited for its worker's next step "
+        f"(a step every 0.25 s when idle): {t['longest_stall_s']:g} s |",
         f"| page viewers | {p['n']}: {p['batches']:,} batches and {p['beats']:,} heartbeats; "
         f"**{p['stale at the end']} stale at the end**; {p['reordered']} reordered, {p['duplicated']} duplicated; "
         f"{p['events missed in the stream']:,} events missed in the stream, each followed by a resync "
