@@ -1271,8 +1271,8 @@ def write_doc(r: dict) -> None:
         f"| simworkers killed | {t['kills']}; labs with work taken over {t['takeovers']}, "
         f"{percentile(t['latency_s'], 50):g} s median and {max(t['latency_s'] or [0]):g} s at most after the kill "
         f"(lease {LEASE_S} s); labs with work handed over by a live worker (it stalled a whole lease) "
-        f"{t['handovers_between_live_workers']}; the longest a lab with timed tasks waited for its worker's next step "
-        f"(a step every 0.25 s when idle): {t['longest_stall_s']:g} s |",
+        f"{t['handovers_between_live_workers']}; the longest wait of a lab with timed tasks for its worker's next step "
+        f"that the sampler saw (steps are 0.25 s apart when the worker keeps up): {t['longest_stall_s']:g} s |",
         f"| page viewers | {p['n']}: {p['batches']:,} batches and {p['beats']:,} heartbeats; "
         f"**{p['stale at the end']} stale at the end**; {p['reordered']} reordered, {p['duplicated']} duplicated; "
         f"{p['events missed in the stream']:,} events missed in the stream, each followed by a resync "
