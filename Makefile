@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgres venv migrate screenshot clean scale-out scale-out-db bench
+.PHONY: run test test-postgres venv migrate screenshot clean scale-out scale-out-db bench soak
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ test-postgres: venv
 bench: venv
 	$(PY) bench/fanout.py
 
+# Reliability soak (not part of `make test`; docs/reliability.md): the scale-out topology on PostgreSQL
+# and Redis (its own database soak_run, Redis db 11, prefix soak) under API clients and live viewers
+# while simworkers are killed with SIGKILL; checks the invariants, exits non-zero when one fails, and
+# writes its figures into docs/reliability.md. About 2 minutes at the defaults.
+SOAK_DURATION ?= 60
+SOAK_CLIENTS ?= 30
+SOAK_VIEWERS ?= 100
+SOAK_SEED ?= 1
+soak: venv
+	$(PY) bench/soak.py --duration $(SOAK_DURATION) --clients $(SOAK_CLIENTS) --viewers $(SOAK_VIEWERS) \
+		--seed $(SOAK_SEED) --write-doc
+
 # Regenerates docs/screenshot.png (the README's picture) with the browser the tests use.
 screenshot: venv
 	$(PY) -m pytest tests/e2e/test_screenshot.py -q -p no:randomly --screenshot-out=docs/screenshot.png
@@ -49,7 +61,7 @@ clean:
 # simulation worker. Ctrl+C stops them all.
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vcenterlab
 SCALE_REDIS_URL ?= redis://127.0.0.1:6379/0
-SCALE_ENV = DATABASE_URL=$(SCALE_DATABASE_URL) REDIS_URL=$(SCALE_REDIS_URL)
+SCALE_ENV = DATABASE_URL=$(SCALE_DATABASE_URL) REDIS_URL=$(SCALE_REDIS_URL) DATABASE_POOL_MAX=16
 
 scale-out-db: venv
 	$(PY) -m vcenter_web.management_db $(SCALE_DATABASE_URL)

@@ -32,6 +32,15 @@ BATCH = 200
 class LabEventsConsumer(AsyncJsonWebsocketConsumer):
     channel_layer_alias = None  # no channel of its own: everything comes through the hub's
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the instance ends, cancelled mid-connect included, it leaves the hub
+            if getattr(self, "pump", None) is not None:
+                self.pump.cancel()
+            if getattr(self, "lab_id", None) is not None:
+                hub().drop(self.lab_id, self)
+
     async def connect(self):
         query = parse_qs(self.scope.get("query_string", b"").decode())
         token = dict(self.scope.get("headers", [])).get(HEADER.encode(), b"").decode() or query.get("session", [""])[0]

@@ -126,6 +126,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     # Tests use a file, not memory: a runner thread and a simworker process share it.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+elif DATABASE_POOL_MAX := envint("DATABASE_POOL_MAX", 0):
+    # PostgreSQL at scale: a pool of up to this many connections per process (psycopg_pool, Django's
+    # "pool" option) instead of a new connection for each request and each websocket lookup, which
+    # on a busy 2-core machine made sockets time out in their handshake (docs/reliability.md).
+    # Off by default; a request waits up to 30 s for a free connection.
+    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": DATABASE_POOL_MAX, "timeout": 30}}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

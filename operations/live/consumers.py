@@ -19,6 +19,13 @@ class LabLiveConsumer(AsyncWebsocketConsumer):
     lab_id = None
     held: list | None = None  # what the hub hands over before the handshake is done
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the instance ends, cancelled mid-connect included, it leaves the hub
+            if self.lab_id is not None:
+                hub().drop(self.lab_id, self)
+
     async def connect(self):
         lab_id = await self._allowed_lab(self.scope["url_route"]["kwargs"]["lab"])
         if lab_id is None:

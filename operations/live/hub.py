@@ -64,6 +64,7 @@ class Hub:
         self.stats: Counter = Counter()  # rebinds, receive_errors, beats, restarts (for tests and logs)
         self._starting = asyncio.Lock()
         self._binding = asyncio.Lock()
+        self._background: set[asyncio.Task] = set()
 
     # --- sockets come and go -------------------------------------------------------------------
 
@@ -80,6 +81,20 @@ class Hub:
         if not watchers:
             del self.subscribers[lab_id]
         await self._reconcile(lab_id)
+
+    def drop(self, lab_id: int, consumer) -> None:
+        """Forget a socket at once, without awaiting: its consumer's task is ending, maybe cancelled
+        mid-connect (daphne cancels the instance of a socket given up on, and a cancelled consumer
+        never runs disconnect()). The binding follows in the background. Nothing if already gone."""
+        watchers = self.subscribers.get(lab_id)
+        if not watchers or consumer not in watchers:
+            return
+        watchers.discard(consumer)
+        if not watchers:
+            del self.subscribers[lab_id]
+            task = asyncio.ensure_future(self._reconcile(lab_id))
+            self._background.add(task)  # a reference until it is done (the loop keeps only weak ones)
+            task.add_done_callback(self._background.discard)
 
     def greeting(self, lab_id: int) -> dict:
         """The heartbeat as it stands, for a socket that just opened: the page learns the period,
