@@ -45,6 +45,7 @@ def input_write(*, lab: Lab, kind: str, payload: dict, user, at: float | None = 
     """Write an input to apply at `at` (default: now, or the instant the runner is applying).
     Call it inside the lab's locked transaction (the services' `lab_write`)."""
     assert transaction.get_connection().in_atomic_block, "inputs are written inside the lab's transaction"
+    lab = Lab.objects.get(pk=lab.pk)  # its clock as committed: the caller's copy may be older
     record = Input.objects.create(
         lab=lab, at=sim_now(lab) if at is None else at, kind=kind, payload=payload,
         initiator=user, initiator_name=user.get_username() if user is not None else "System",
