@@ -30,6 +30,7 @@ TICK_S = 0.25  # wall seconds between two steps: progress reaches the database 4
 LEASE_S = float(os.environ.get("SIM_LEASE_S", "5"))  # a dead runner's labs are taken over after this
 GENERAL_ERROR = "A general system error occurred: {}"  # with an internal error's name, never database text
 LOST = "(this runner no longer holds the lab)"  # not a failure: another runner carries on
+TASK_FIELDS = ("pk", "lab_id", "kind", "queued_sim", "started_sim", "cancel_requested")
 
 
 def _general(error: Exception) -> str:
@@ -74,7 +75,8 @@ class LabOps:
 
     def _after(self, outcome: Outcome | None) -> None:
         """Once a transaction that reacted has committed: stop the processes of the tasks it
-        failed, re-arm the agents' timers, and schedule the inputs it wrote (a scenario's)."""
+        failed, re-arm the agents' timers, and schedule the inputs and start the tasks it wrote (a
+        scenario's, an agent's) at this instant."""
         if outcome is None:
             return
         for task_id in outcome.failed:
@@ -85,6 +87,9 @@ class LabOps:
         for row in Input.objects.filter(lab_id=self.lab_id, applied=False).exclude(pk__in=self.sim.inputs) \
                 .order_by("pk").values("pk", "at"):
             self.sim.schedule_input(row["pk"], row["at"])
+        for row in Task.objects.filter(lab_id=self.lab_id, state__in=ACTIVE).exclude(kind="") \
+                .exclude(pk__in=self.runner.started).order_by("pk").values(*TASK_FIELDS):
+            self.runner._start(self.sim, row)  # a System task an agent started, a scenario's migrate
 
     def apply_input(self, input_id: int) -> None:
         """Apply an input at its instant, with everything it causes, in one transaction."""
@@ -249,7 +254,7 @@ class Runner:
         wall = time.time() if wall is None else wall  # after the claim, which may have waited for a lock
         rows = list(
             Task.objects.filter(state__in=ACTIVE, lab_id__in=owned).exclude(kind="").order_by("pk")
-            .values("pk", "lab_id", "kind", "queued_sim", "started_sim", "cancel_requested")
+            .values(*TASK_FIELDS)
         )
         inputs = list(Input.objects.filter(applied=False, lab_id__in=owned).order_by("pk").values("pk", "lab_id", "at"))
         timers = list(Agent.objects.filter(due_sim__isnull=False, lab_id__in=owned).order_by("pk")
