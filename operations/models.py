@@ -159,7 +159,8 @@ class Fault(models.Model):
     input = models.ForeignKey(Input, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["lab", "kind"], name="fault_active", condition=models.Q(ended_sim__isnull=True))]
+        indexes = [models.Index(fields=["lab", "kind"], name="fault_active",
+                                condition=models.Q(ended_sim__isnull=True))]
         ordering = ["pk"]
 
     def __str__(self) -> str:

@@ -18,7 +18,8 @@ MONITORED = ("SimulatedFailureEvent", "SimulatedFailureRestoredEvent", "HostNotR
 
 
 def history(lab) -> list[tuple[float, str, str]]:
-    return [(e.sim_seconds, e.type, e.message) for e in Event.objects.filter(lab=lab, type__in=MONITORED).order_by("seq")]
+    found = Event.objects.filter(lab=lab, type__in=MONITORED).order_by("seq")
+    return [(e.sim_seconds, e.type, e.message) for e in found]
 
 
 def esx01_of(lab) -> Host:
@@ -29,7 +30,7 @@ def processed(lab, until: float):
     return lambda: Lab.objects.filter(pk=lab.pk, sim_processed__gte=until).exists()
 
 
-def test_the_host_monitor_keeps_its_instants_across_a_kill_of_the_worker(lab, owner, workers):
+def test_the_host_monitor_keeps_its_instants_across_a_kill_of_the_worker(lab, owner, workers):  # noqa: F811
     worker = workers()
     host_fault_action(host=esx01_of(lab), action="disconnect-management-network", user=owner)  # at t = 0
     eventually(lambda: Agent.objects.filter(lab=lab, due_sim=60.0).exists(), "the monitor to arm its timer")

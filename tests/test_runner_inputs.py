@@ -11,6 +11,7 @@ from inventory.models import Host, Lab, VirtualMachine
 from operations.kinds import kind
 from operations.models import Agent, Event, Input, Task
 from operations.runner.runner import LEASE_S, Runner
+from operations.services.effects import apply_effect
 from operations.services.faults import fault_start, host_fault_action
 from operations.services.inputs import INPUT_KINDS, Applied, input_write, register_input
 from operations.services.locking import in_lab_transaction
@@ -93,3 +94,20 @@ def test_what_a_service_does_while_an_input_applies_happens_at_the_inputs_instan
     assert (task.queued_sim, task.started_sim, task.state) == (30.0, 30.0, "success")
     assert task.completed_sim == pytest.approx(31.5)
     assert Event.objects.get(type="VmPoweredOnEvent").sim_seconds == pytest.approx(31.5)
+
+
+def test_an_effect_applied_through_the_runners_hook_makes_tasks_react_as_an_input_does(lab, sim, web01, esx02,
+                                                                                       owner):
+    """What the journal API's op.effect(...) uses: a named effect at the process's instant."""
+    task = vm_migrate(vm=web01, host=esx02, user=owner)
+    sim.run(10)
+    ops = sim.runner.labs[lab.pk].ops
+    result = ops.at_this_instant(lambda the_lab: ("done", apply_effect("host-not-responding", lab=the_lab,
+                                                                       now=ops.now, host=esx02.pk)))
+    assert result == "done"
+    task = Task.objects.get(pk=task.pk)
+    assert (task.state, task.error_message, task.completed_sim) == (
+        "error", "Unable to communicate with the remote host, since it is disconnected.", 10.0)
+    assert Event.objects.get(type="HostNotRespondingEvent").sim_seconds == 10.0
+    sim.run(30)  # its process was abandoned: nothing more is reported
+    assert Task.objects.get(pk=task.pk).completed_sim == 10.0 and not Event.objects.filter(type="VmMigratedEvent")

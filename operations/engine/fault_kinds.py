@@ -51,7 +51,8 @@ CATALOGUE = (
     FaultKind("management-switch", "Management network switch failure (every host)",
               "Bring the management switch back", LAB, "fail-management-switch", "restore-management-switch",
               "management switch failure"),
-    FaultKind("guest-hang", "Guest OS hang", "Recover the guest OS", VM, "guest-hang", "guest-recover", "guest OS hang"),
+    FaultKind("guest-hang", "Guest OS hang", "Recover the guest OS", VM, "guest-hang", "guest-recover",
+              "guest OS hang"),
 )
 FAULT_KINDS = {k.kind: k for k in CATALOGUE}
 FAULT_TYPES = tuple(FAULT_KINDS)

@@ -6,12 +6,14 @@ import socket
 import threading
 import time
 import uuid
+from typing import Callable, TypeVar
 
 from django.db import DatabaseError, close_old_connections, connections
 from django.db.models import F, Q
 from django.utils import timezone
 
 from inventory.models import Lab
+from operations.engine.changes import Change
 from operations.engine.lab import LabSim
 from operations.engine.timeline import CANCELED, Plan
 from operations.faults import VimFault
@@ -24,6 +26,7 @@ from operations.services.reactions import Outcome
 from operations.services.records import simulated_instant
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
 TICK_S = 0.25  # wall seconds between two steps: progress reaches the database 4 times a second
@@ -90,6 +93,25 @@ class LabOps:
         for row in Task.objects.filter(lab_id=self.lab_id, state__in=ACTIVE).exclude(kind="") \
                 .exclude(pk__in=self.runner.started).order_by("pk").values(*TASK_FIELDS):
             self.runner._start(self.sim, row)  # a System task an agent started, a scenario's migrate
+
+    def at_this_instant(self, work: Callable[[Lab], tuple[T, list[Change]]]) -> T:
+        """The hook for what a process applies to the world at its instant (the journal API's
+        effects): work(lab) runs in the lab's locked transaction, stamped with this instant, and
+        returns (its result, the Changes it made); the Changes are dispatched in that transaction
+        (tasks that depend on them fail, agents step) and, once it commits, the LabSim learns the
+        outcome. Raises what work raises (LabBusy: the step replays the lab from the database)."""
+        outcome = None
+
+        def unit():
+            nonlocal outcome
+            lab = Lab.objects.get(pk=self.lab_id)
+            result, changes = work(lab)
+            outcome = reactions.dispatch(lab, changes, self.now)
+            return result
+
+        result = self._transaction(unit)
+        self._after(outcome)
+        return result
 
     def apply_input(self, input_id: int) -> None:
         """Apply an input at its instant, with everything it causes, in one transaction."""

@@ -67,6 +67,11 @@ def vms_go_down(host: Host, *, why: str, now: float, user) -> list[Change]:
     return [VmDown(vm.pk) for vm in running]
 
 
+def disks_unreachable(vm: VirtualMachine) -> bool:
+    """The VM's files are on shared storage its host has lost every path to (its guest hangs)."""
+    return not vm.host.storage_connected and vm.datastore.backing != StorageBacking.LOCAL
+
+
 def shared_datastores(host: Host) -> frozenset[int]:
     return frozenset(host.datastores.exclude(backing=StorageBacking.LOCAL).values_list("pk", flat=True))
 

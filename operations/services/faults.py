@@ -30,7 +30,7 @@ from operations.engine.monitor import key as monitor_key
 from operations.faults import InvalidArgument, InvalidState
 from operations.models import Agent, Fault, Input
 
-from .effects import derive_links, end_guest_hangs, lock_hosts, powered_on, vms_go_down
+from .effects import derive_links, disks_unreachable, end_guest_hangs, lock_hosts, powered_on, vms_go_down
 from .inputs import Applied, input_write, register_input
 from .locking import lab_write, reread
 from .records import event_log
@@ -77,7 +77,7 @@ def _target(kind: FaultKind, host_id, peer_id, vm_id) -> tuple:
 def _names(lab_id: int, host_id=None, peer_id=None, vm_id=None) -> dict[str, str]:
     ids = [h for h in (host_id, peer_id) if h]
     hosts = dict(Host.objects.filter(lab_id=lab_id, pk__in=ids).values_list("pk", "name"))
-    vm = VirtualMachine.objects.filter(lab_id=lab_id, pk=vm_id).values_list("name", flat=True).first() if vm_id else None
+    vm = VirtualMachine.objects.filter(lab_id=lab_id, pk=vm_id).values_list("name", flat=True).first()
     return {"host": hosts.get(host_id, f"host-{host_id}"), "peer": hosts.get(peer_id, f"host-{peer_id}"),
             "vm": vm or f"vm-{vm_id}"}
 
@@ -112,10 +112,10 @@ def _objects(lab: Lab, kind: FaultKind, host, peer, vm) -> tuple[Host | None, Ho
     """The objects a fault of `kind` needs, re-read, in this lab; anything missing or extra is refused."""
     given = {"host": host, "peer": peer, "vm": vm}
     needed = {HOST: {"host"}, PAIR: {"host", "peer"}, VM: {"vm"}, LAB: set()}[kind.needs]
-    problems = [f"A {kind.noun} needs a {'second host (peer)' if name == 'peer' else name.replace('vm', 'virtual machine')}."
-                for name in ("host", "peer", "vm") if name in needed and given[name] is None]
-    problems += [f"A {kind.noun} takes no {'peer' if name == 'peer' else name.replace('vm', 'virtual machine')}."
-                 for name in ("host", "peer", "vm") if name not in needed and given[name] is not None]
+    words = {"host": ("host", "host"), "peer": ("second host (peer)", "peer"), "vm": ("virtual machine",) * 2}
+    problems = [f"A {kind.noun} needs a {words[name][0]}." for name in given if name in needed and given[name] is None]
+    problems += [f"A {kind.noun} takes no {words[name][1]}." for name in given
+                 if name not in needed and given[name] is not None]
     refuse(problems)
     found = [reread(obj) if obj is not None else None for obj in (host, peer, vm)]
     for obj in found:
@@ -212,8 +212,8 @@ def vm_fault_action(*, vm: VirtualMachine, action: str, user) -> Input:
 def _restore_action(*, lab: Lab, kinds: tuple[FaultKind, ...], user, host=None, vm=None) -> Input:
     if kinds[0].kind == "guest-hang" and vm is not None:
         vm = reread(vm, "host", "datastore")
-        if vm.guest_hung_at is not None and not vm.host.storage_connected and vm.datastore.backing != "local" and not any(
-                e["type"] == "guest-hang" and e["vm"] == vm.pk for e in _simulated(lab)):
+        hung_alone = any(e["type"] == "guest-hang" and e["vm"] == vm.pk for e in _simulated(lab))
+        if vm.guest_hung_at is not None and disks_unreachable(vm) and not hung_alone:
             raise InvalidState(f"The guest OS of {vm.name} cannot recover: host {vm.host.name} still has no access to "
                                f"its disks. Restore the host's storage paths.")
     return _restore(lab, kinds, host, None, vm, user)
@@ -306,8 +306,9 @@ def _apply_end(record: Input, now: float) -> Applied:
     fault.ended_sim = now
     fault.save(update_fields=["ended_sim"])
     if spec.kind == "guest-hang":
-        vm = VirtualMachine.objects.select_for_update(of=("self",)).select_related("host", "datastore").get(pk=fault.vm_id)
-        if vm.guest_hung_at is not None and not (vm.host.storage_connected is False and vm.datastore.backing != "local"):
+        vm = VirtualMachine.objects.select_for_update(of=("self",)).select_related("host", "datastore").get(
+            pk=fault.vm_id)
+        if vm.guest_hung_at is not None and not disks_unreachable(vm):
             vm.guest_hung_at = None
             vm.save(update_fields=["guest_hung_at"])
             event_log(lab=lab, type="VmGuestRecoveredEvent", target=vm, user=user, at=now,
@@ -334,8 +335,7 @@ def guest_restarted(vm: VirtualMachine, now: float) -> None:
     """The VM was powered off or reset: whatever hung its guest is over, except disks its host
     still cannot reach (the guest hangs again as it boots). `vm` is locked by the caller."""
     end_guest_hangs([vm.pk], now)
-    storage_hang = not vm.host.storage_connected and vm.datastore.backing != "local"
-    vm.guest_hung_at = now if storage_hang and vm.power_state == VmPowerState.POWERED_ON else None
+    vm.guest_hung_at = now if disks_unreachable(vm) and vm.power_state == VmPowerState.POWERED_ON else None
 
 
 register_input(START, _apply_start)

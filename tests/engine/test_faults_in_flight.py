@@ -39,7 +39,8 @@ def vmotion(lab, sim, web01, esx02, owner):
 def test_a_vmotion_whose_source_crashes_fails_then_and_the_vm_goes_down_with_it(lab, sim, vmotion, web01, esx01, owner):
     fault_start(lab=lab, kind="host-crash", host=esx01, user=owner)
     sim.run()
-    failed_at(vmotion, 10.0, "The source host esx01.lab.local failed during the migration; W2K8-Web01 went down with it.")
+    failed_at(vmotion, 10.0,
+              "The source host esx01.lab.local failed during the migration; W2K8-Web01 went down with it.")
     vm = reloaded(web01)
     assert (vm.host_id, vm.power_state) == (esx01.pk, "poweredOff")
     event = Event.objects.get(lab=lab, type="VmFailedMigrateEvent")
@@ -153,7 +154,8 @@ def test_queued_migrations_fail_with_the_running_ones_when_their_destination_goe
     for task in tasks:
         failed = reloaded(task)
         assert failed.state == "error" and failed.completed_sim == 3.0
-        assert failed.error_message.startswith("Migration to host esx02.lab.local failed: the destination host went down.")
+        assert failed.error_message.startswith(
+            "Migration to host esx02.lab.local failed: the destination host went down.")
     assert VirtualMachine.objects.filter(lab=lab, host=esx01, power_state="poweredOn").count() == 5
 
 

@@ -22,7 +22,8 @@ def state(host) -> str:
 
 
 def events(lab, *types) -> list[tuple[float, str, str]]:
-    return [(e.sim_seconds, e.type, e.object_name) for e in Event.objects.filter(lab=lab, type__in=types).order_by("seq")]
+    found = Event.objects.filter(lab=lab, type__in=types).order_by("seq")
+    return [(e.sim_seconds, e.type, e.object_name) for e in found]
 
 
 @pytest.fixture
@@ -40,7 +41,8 @@ def test_a_host_whose_cable_is_pulled_is_not_responding_exactly_60_s_later(lab, 
     sim.run(0.1)
     assert state(esx01) == "notResponding"
     assert events(lab, "HostNotRespondingEvent") == [(65.0, "HostNotRespondingEvent", "esx01.lab.local")]
-    assert Event.objects.get(type="HostNotRespondingEvent").message == "Host esx01.lab.local in Datacenter is not responding"
+    message = Event.objects.get(type="HostNotRespondingEvent").message
+    assert message == "Host esx01.lab.local in Datacenter is not responding"
 
 
 def test_before_that_operations_are_accepted_and_fail_when_they_reach_the_host(lab, sim, esx01, esx02, web01, xp01,
