@@ -15,11 +15,14 @@ from inventory import services
 from inventory.hardware import PROFILES_BY_KEY, HostSpec
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from inventory.presets import lab_create
-from inventory.selectors import id_number, lab_visible, labs_visible_to, object_for, shutting_down, with_space
+from inventory.selectors import (
+    active_faults, id_number, lab_visible, labs_visible_to, object_for, shutting_down, with_space,
+)
+from operations.engine.fault_kinds import HOST_ACTIONS, VM_ACTIONS
 from operations.faults import InvalidArgument, VimFault
-from operations.models import Event, Task
+from operations.models import Event, Fault, Input, Task
 from operations.services import clock as clock_services
-from operations.services.inject import HOST_FAULTS, VM_FAULTS, host_inject_fault, vm_inject_fault
+from operations.services.faults import fault_end, fault_start, host_fault_action, vm_fault_action
 from operations.services.locking import GENERAL
 from operations.services.migrate import vm_migrate
 from operations.services.power import vm_power
@@ -32,9 +35,9 @@ from .filters import HostFilter, NamedFilter, VmFilter
 from .models import ApiSession
 from .schemas import (
     RULE, Advance, AdvanceAction, CancelAction, ClockOut, ClockPatch, ClusterCreate, ClusterHostIn, ClusterOut,
-    ClusterPatch, DatacenterOut, DatastoreOut, EventOut, FaultToleranceAction, HostCreate, HostFault, HostOut,
-    LabCreate, LabOut, MigrateAction, MigrateSpec, NameIn, NetworkOut, PowerAction, TaskOut, TaskRef, VmCreate,
-    VmFault, VmkernelOut, VmkernelPatch, VmOut, VmPatch,
+    ClusterPatch, DatacenterOut, DatastoreOut, EventOut, FaultCreate, FaultOut, FaultToleranceAction, HostCreate,
+    HostFault, HostOut, InputOut, InputRef, LabCreate, LabOut, MigrateAction, MigrateSpec, NameIn, NetworkOut,
+    PowerAction, TaskOut, TaskRef, VmCreate, VmFault, VmkernelOut, VmkernelPatch, VmOut, VmPatch,
 )
 
 api = NinjaAPI(
@@ -221,6 +224,46 @@ def clock_action(request, lab: str, spec: Advance, action: AdvanceAction = Query
                                                                seconds=spec.seconds))
 
 
+# --- simulated failures and inputs ----------------------------------------------------------
+
+def _numbered(lab: Lab, model, moid: str, prefix: str, what: str):
+    number = id_number(moid.removeprefix(prefix))
+    found = model.objects.filter(lab=lab, pk=number).first() if number is not None else None
+    if found is None:
+        raise Http404(f"No {what} {moid} in this lab.")
+    return found
+
+
+@labs.post("/{lab}/faults", response={202: InputRef, **ERRORS}, tags=["faults"],
+           summary="Simulate a failure now; it applies at once in simulated time (GET the input for its result)")
+def fault_create(request, lab: str, spec: FaultCreate):
+    the_lab = _lab(request, lab)
+    host = _ref(the_lab, spec.host, Host, "host", "host")
+    peer = _ref(the_lab, spec.peer, Host, "host", "peer")
+    vm = _ref(the_lab, spec.vm, VirtualMachine, "virtual machine", "vm")
+    record = fault_start(lab=the_lab, kind=spec.type, host=host, peer=peer, vm=vm, user=request.auth)
+    return Status(202, {"input": record.moid})
+
+
+@labs.get("/{lab}/faults", response={200: list[FaultOut], **ERRORS}, tags=["faults"],
+          summary="What is broken now: the active simulated failures, oldest first")
+def fault_list(request, lab: str):
+    return [present.fault(f) for f in active_faults(_lab(request, lab))]
+
+
+@labs.delete("/{lab}/faults/{fault}", response={202: InputRef, **ERRORS}, tags=["faults"],
+             summary="Restore a simulated failure")
+def fault_delete(request, lab: str, fault: str):
+    found = _numbered(_lab(request, lab), Fault, fault, "fault-", "simulated failure")
+    return Status(202, {"input": fault_end(fault=found, user=request.auth).moid})
+
+
+@labs.get("/{lab}/inputs/{input}", response={200: InputOut, **ERRORS}, tags=["faults"],
+          summary="An input (a failure, a restore): PENDING until the simulation applies it, then its result")
+def input_get(request, lab: str, input: str):
+    return present.input(_numbered(_lab(request, lab), Input, input, "input-", "input"))
+
+
 # --- /labs/{lab}/vcenter/... ----------------------------------------------------------------
 
 vc = Router(tags=["vcenter"])
@@ -330,11 +373,12 @@ def vmkernel_patch(request, lab: str, host: str, nic: str, spec: VmkernelPatch):
     return present.vmkernel(n)
 
 
-@vc.post("/{lab}/vcenter/host/{host}/fault", response={200: HostOut, **ERRORS},
-         summary="Inject a fault: " + ", ".join(HOST_FAULTS))
+@vc.post("/{lab}/vcenter/host/{host}/fault", response={202: InputRef, **ERRORS},
+         summary="Simulate a host failure or restore it, by action (as POST/DELETE /api/labs/{lab}/faults): "
+                 + ", ".join(HOST_ACTIONS))
 def host_fault(request, lab: str, host: str, action: HostFault = Query(...)):
     h = _obj(_lab(request, lab), host, Host, "host")
-    return present.host(host_inject_fault(host=h, action=action, user=request.auth))
+    return Status(202, {"input": host_fault_action(host=h, action=action, user=request.auth).moid})
 
 
 @vc.get("/{lab}/vcenter/datastore", response={200: list[DatastoreOut], **ERRORS})
@@ -436,11 +480,11 @@ def vm_fault_tolerance(request, lab: str, vm: str, action: FaultToleranceAction 
                                           f"yet; {v.name} is unchanged.")
 
 
-@vc.post("/{lab}/vcenter/vm/{vm}/fault", response={200: VmOut, **ERRORS}, summary="Inject a fault: " + ", ".join(VM_FAULTS))
+@vc.post("/{lab}/vcenter/vm/{vm}/fault", response={202: InputRef, **ERRORS},
+         summary="Simulate a guest OS hang or recover from it: " + ", ".join(VM_ACTIONS))
 def vm_fault(request, lab: str, vm: str, action: VmFault = Query(...)):
-    the_lab = _lab(request, lab)
-    v = vm_inject_fault(vm=_obj(the_lab, vm, VirtualMachine, "virtual machine"), action=action, user=request.auth)
-    return present.vm(_vms(the_lab).get(pk=v.pk), the_lab.now(), shutting_down(the_lab))
+    v = _obj(_lab(request, lab), vm, VirtualMachine, "virtual machine")
+    return Status(202, {"input": vm_fault_action(vm=v, action=action, user=request.auth).moid})
 
 
 api.add_router("/session", session)

@@ -7,7 +7,8 @@ from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datastore, Host, Network, VirtualMachine
 from operations.checks.ha import HostCapacity, VmNeed, slot_info
 from inventory.selectors import guest_of
-from operations.models import Task
+from operations.engine.fault_kinds import FAULT_KINDS
+from operations.models import Fault, Input, Task
 
 from .schemas import sim_time
 
@@ -43,7 +44,9 @@ def host(h: Host) -> dict:
         "connection_state": upper(h.connection_state), "power_state": upper(h.power_state),
         "in_maintenance_mode": h.in_maintenance_mode,
         "management_network": "CONNECTED" if h.management_connected else "DISCONNECTED",
+        "vmotion_network": "CONNECTED" if h.vmotion_connected else "DISCONNECTED",
         "storage": "CONNECTED" if h.storage_connected else "DISCONNECTED",
+        "ft_logging_network": "CONNECTED" if h.ft_logging_connected else "DISCONNECTED",
         "vendor": h.vendor, "model": h.model, "cpu_vendor": h.cpu_vendor.upper(), "cpu_model": h.cpu_model,
         "cpu_evc_max": h.evc_max, "cpu_cores": h.cores, "cpu_mhz_total": h.cpu_total_mhz, "memory_size_MiB": h.memory_mb,
         "vmotion_link_Gbps": h.nic_gbps, "esx_version": h.esx_version,
@@ -113,3 +116,20 @@ def event(e) -> dict:
 def clock(lab) -> dict:
     now = lab.now()
     return {"now": sim_time(now), "now_s": round(now, 3), "speed": lab.clock_speed, "paused": lab.clock_paused}
+
+
+def fault(f: Fault) -> dict:
+    """`f` comes from selectors.active_faults (objects joined, `restoring` set)."""
+    spec = FAULT_KINDS[f.kind]
+    return {
+        "fault": f.moid, "type": f.kind, "label": spec.label, "restore": spec.restore_label,
+        "host": f.host.moid if f.host else None, "host_name": f.host.name if f.host else None,
+        "peer": f.peer.moid if f.peer else None, "peer_name": f.peer.name if f.peer else None,
+        "vm": f.vm.moid if f.vm else None, "vm_name": f.vm.name if f.vm else None,
+        "start_time": sim_time(f.started_sim), "restoring": getattr(f, "restoring", False),
+    }
+
+
+def input(i: Input) -> dict:  # noqa: A001 - the API's word for it
+    return {"input": i.moid, "kind": i.kind, "state": "APPLIED" if i.applied else "PENDING", "time": sim_time(i.at),
+            "applied_time": sim_time(i.applied_sim), "result": i.result, "user": i.initiator_name}

@@ -27,7 +27,7 @@ from inventory.rules import (
 )
 from operations.engine.clock import MAX_SPEED, MIN_SPEED
 from operations.services.clock import MAX_ADVANCE_S
-from operations.services.inject import HOST_FAULT, VM_FAULT
+from operations.services.faults import FAULT_TYPE, HOST_FAULT, VM_FAULT
 from operations.services.migrate import PRIORITY
 
 RULE = "rule"  # the error type of a refusal in a rule's words: the API shows the message alone
@@ -87,8 +87,9 @@ NicSpeed = enum_of("NicSpeed", NIC_SPEED)
 Preset = enum_of("Preset", PRESET)
 Priority = enum_of("MigratePriority", PRIORITY, "VMotion priority: high reserves CPU on both hosts")
 AdmissionControlPolicy = enum_of("AdmissionControlPolicy", ADMISSION_CONTROL_POLICY)
-HostFault = enum_of("HostFault", HOST_FAULT)
+HostFault = enum_of("HostFault", HOST_FAULT, "A host's simulated failure and its restore, by action")
 VmFault = enum_of("VmFault", VM_FAULT)
+FaultType = enum_of("FaultType", FAULT_TYPE, "A simulated failure (GET /api/labs/{lab}/faults lists the active ones)")
 PowerAction = enum_of("PowerAction", Choice("power action", ("start", "stop", "reset", "shutdown")))
 FaultToleranceAction = enum_of("FaultToleranceAction", Choice("Fault Tolerance action", (
     "turn-on", "turn-off", "disable", "enable", "test-failover", "test-restart-secondary", "migrate-secondary")))
@@ -184,7 +185,9 @@ class HostOut(Schema):
     power_state: Literal["POWERED_ON", "POWERED_OFF", "STANDBY"]
     in_maintenance_mode: bool
     management_network: Literal["CONNECTED", "DISCONNECTED"]
+    vmotion_network: Literal["CONNECTED", "DISCONNECTED"]
     storage: Literal["CONNECTED", "DISCONNECTED"]
+    ft_logging_network: Literal["CONNECTED", "DISCONNECTED"]
     vendor: str
     model: str
     cpu_vendor: Literal["INTEL", "AMD"]
@@ -310,6 +313,42 @@ class MigrateSpec(Body):
 
 class TaskRef(Schema):
     task: str
+
+
+class InputRef(Schema):
+    input: str
+
+
+class InputOut(Schema):
+    input: str
+    kind: str
+    state: Literal["PENDING", "APPLIED"]
+    time: dt.datetime = Field(..., description="the simulated instant it applies at")
+    applied_time: dt.datetime | None
+    result: str = Field(..., description="empty when applied as asked; why it was ignored otherwise")
+    user: str
+
+
+class FaultCreate(Body):
+    type: FaultType
+    host: Text | None = Field(None, description="The host (all but management-switch and guest-hang)")
+    peer: Text | None = Field(None, description="The second host of a network-partition")
+    vm: Text | None = Field(None, description="The virtual machine of a guest-hang")
+
+
+class FaultOut(Schema):
+    fault: str
+    type: FaultType
+    label: str
+    restore: str = Field(..., description="the command that ends it")
+    host: str | None
+    host_name: str | None
+    peer: str | None
+    peer_name: str | None
+    vm: str | None
+    vm_name: str | None
+    start_time: dt.datetime
+    restoring: bool = Field(..., description="a restore is requested and not applied yet")
 
 
 class TaskOut(Schema):

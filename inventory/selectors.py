@@ -13,7 +13,7 @@ from accounts.roles import is_instructor
 from inventory.capacity import Usage, host_usage, reservations
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
-from operations.models import Task
+from operations.models import Fault, Input, Task
 
 MOID_MODELS = {
     "datacenter-": Datacenter,
@@ -165,6 +165,17 @@ def inventory_tree(lab: Lab) -> tuple[list[TreeDatacenter], bool]:
         for vm in VirtualMachine.objects.filter(lab=lab).only("id", "name", "host_id", "power_state", "ft_role"):
             hosts[vm.host_id].vms.append(vm)
     return list(datacenters.values()), inline
+
+
+def active_faults(lab: Lab) -> list[Fault]:
+    """What is broken now (the fault panel), oldest first; each with `restoring` set when a
+    restore is asked and not applied yet."""
+    faults = list(Fault.objects.filter(lab=lab, ended_sim__isnull=True).select_related("host", "peer", "vm")
+                  .order_by("pk"))
+    ending = {i.payload.get("fault") for i in Input.objects.filter(lab=lab, applied=False, kind="fault.end")}
+    for fault in faults:
+        fault.restoring = fault.pk in ending
+    return faults
 
 
 def recent_tasks(lab: Lab) -> list[Task]:

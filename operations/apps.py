@@ -6,4 +6,7 @@ class OperationsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self):
-        from .services import migrate, power  # noqa: F401  (each registers its timed operations)
+        # each registers what the runner finds by name: timed operations (Kind), input appliers,
+        # agent kinds with their facts and effects
+        from .engine import monitor  # noqa: F401
+        from .services import faults, migrate, monitor as monitor_side, power  # noqa: F401

@@ -25,7 +25,7 @@ def host_facts(host: Host, *, for_vm: VirtualMachine | None = None, exclude_task
         datastores=frozenset(reachable_datastores(host)),
         cpu_unreserved_mhz=max(0, host.cpu_total_mhz - cpu_reserved),
         memory_unreserved_mb=max(0, host.memory_mb - memory_reserved), nic_gbps=host.nic_gbps,
-        vms=host.vms.count(),
+        vms=host.vms.count(), connection=host.connection_state,
     )
 
 

@@ -106,3 +106,92 @@ class Event(ObjectRef):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Input(models.Model):
+    """Something from outside the simulation at a simulated instant (a fault, a restore, a
+    scenario's line): a durable row the runner applies, in pk order, at its instant (`at`), in
+    one transaction with everything it causes. Services never edit the physical world for these:
+    they check what can be checked now and write an Input (operations/services/inputs.py)."""
+
+    MOID_PREFIX = "input-"
+
+    lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="inputs")
+    at = models.FloatField(help_text="Simulated instant at which it applies")
+    kind = models.CharField(max_length=30)  # fault.start, fault.end (scenario.command, scenario.expect later)
+    payload = models.JSONField(default=dict, blank=True)
+    initiator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    initiator_name = models.CharField(max_length=150, default="System")
+    applied = models.BooleanField(default=False)
+    applied_sim = models.FloatField(null=True, blank=True)
+    result = models.TextField(blank=True)  # "" when applied as asked; "ignored: ..." otherwise
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["lab", "id"], name="input_unapplied", condition=models.Q(applied=False))]
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:g}"
+
+    @property
+    def moid(self) -> str:
+        return f"{self.MOID_PREFIX}{self.pk}"
+
+
+class Fault(models.Model):
+    """A simulated failure, from the input that started it (started_sim) to the one that
+    restored it (ended_sim): the active ones are what is broken now (the fault panel). Its kind
+    is one of engine/fault_kinds.py; the hosts' physical link flags are derived from the
+    active faults."""
+
+    MOID_PREFIX = "fault-"
+
+    lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="faults")
+    kind = models.CharField(max_length=30)
+    host = models.ForeignKey("inventory.Host", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    peer = models.ForeignKey("inventory.Host", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    vm = models.ForeignKey("inventory.VirtualMachine", null=True, blank=True, on_delete=models.CASCADE,
+                           related_name="+")
+    started_sim = models.FloatField()
+    ended_sim = models.FloatField(null=True, blank=True)
+    input = models.ForeignKey(Input, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["lab", "kind"], name="fault_active",
+                                condition=models.Q(ended_sim__isnull=True))]
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.kind
+
+    @property
+    def moid(self) -> str:
+        return f"{self.MOID_PREFIX}{self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.ended_sim is None
+
+
+class Agent(models.Model):
+    """A standing agent's state (engine/agents.py), saved in the transaction of its effects:
+    after a runner restart its timer is re-armed from `due_sim`, so it acts at the same
+    simulated instants. No row: the agent is at rest."""
+
+    lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="agents")
+    key = models.CharField(max_length=60)  # vc:host-12
+    kind = models.CharField(max_length=30)
+    state = models.CharField(max_length=30)
+    entered_sim = models.FloatField()
+    due_sim = models.FloatField(null=True, blank=True)  # its next timer
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("lab", "key", name="agent_key_unique_per_lab")]
+        indexes = [models.Index(fields=["due_sim"], name="agent_due", condition=models.Q(due_sim__isnull=False))]
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.state}"

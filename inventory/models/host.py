@@ -34,10 +34,13 @@ class Host(LabObject):
     )
     power_state = models.CharField(max_length=20, choices=HostPowerState.choices, default=HostPowerState.POWERED_ON)
     in_maintenance_mode = models.BooleanField(default=False)
-    # Fault injection: the management network cable (vCenter loses the host, its VMs run on) and
-    # the paths to shared storage (all paths down: the guests' I/O hangs)
+    # Physical links, derived from the active simulated faults (operations.Fault): the management
+    # network reaches vCenter (its cable, the management switch), the VMotion uplink, the paths to
+    # shared storage (all paths down: the guests' I/O hangs), the FT logging uplink
     management_connected = models.BooleanField(default=True)
+    vmotion_connected = models.BooleanField(default=True)
     storage_connected = models.BooleanField(default=True)
+    ft_logging_connected = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -72,12 +75,11 @@ class Host(LabObject):
 
     @property
     def is_usable(self) -> bool:
-        """Connected, powered on and not in maintenance mode: it may run VMs."""
-        return (
-            self.connection_state == ConnectionState.CONNECTED
-            and self.power_state == HostPowerState.POWERED_ON
-            and not self.in_maintenance_mode
-        )
+        """In vCenter's view: connected, not in maintenance or standby mode: it may run VMs. A host
+        that went down or lost its management network seems usable until vCenter notices (it
+        turns Not Responding after the heartbeat timeout); operations that reach it meanwhile
+        fail (operations.services.connection)."""
+        return self.unusable_reason is None
 
     @property
     def unusable_reason(self) -> str | None:
@@ -86,9 +88,19 @@ class Host(LabObject):
             return "is in maintenance mode"
         if self.connection_state != ConnectionState.CONNECTED:
             return f"is {self.get_connection_state_display().lower()}"
-        if self.power_state != HostPowerState.POWERED_ON:
-            return f"is {self.get_power_state_display().lower()}"
+        if self.power_state == HostPowerState.STANDBY:
+            return "is in standby mode"
         return None
+
+    @property
+    def reachable(self) -> bool:
+        """Physically: ESXi runs and vCenter's network reaches it (whatever vCenter shows yet)."""
+        return self.power_state == HostPowerState.POWERED_ON and self.management_connected
+
+    @property
+    def vms_disconnected(self) -> bool:
+        """Its VMs show "(disconnected)": vCenter does not hear from their host."""
+        return self.connection_state != ConnectionState.CONNECTED
 
     @property
     def status_icon(self) -> str:

@@ -16,6 +16,7 @@ from inventory.rules import (
 )
 from operations.faults import InvalidArgument, InvalidState, ResourceInUse
 from operations.services import record
+from operations.services.connection import require_manageable
 from operations.services.locking import claiming_name, lab_write, reread
 
 from .common import ensure_unique_name, refuse, validated
@@ -131,6 +132,7 @@ def host_move(*, host: Host, destination: Cluster | Datacenter, user) -> Host:
     """Move a host into a cluster (the article's drag and drop), or out of one to its datacenter.
     A host leaves a cluster only in maintenance mode, as vCenter requires."""
     host = Host.objects.select_for_update().get(pk=host.pk)
+    require_manageable(host)
     is_cluster = isinstance(destination, Cluster)
     datacenter_id = destination.datacenter_id if is_cluster else destination.pk
     if datacenter_id != host.datacenter_id:
@@ -167,6 +169,7 @@ def host_move(*, host: Host, destination: Cluster | Datacenter, user) -> Host:
 @lab_write("host")
 def host_enter_maintenance(*, host: Host, user) -> Host:
     host = Host.objects.select_for_update().get(pk=host.pk)
+    require_manageable(host)
     if host.in_maintenance_mode:
         raise InvalidState(f"Host {host.name} is already in maintenance mode.")
     running = host.vms.filter(power_state=VmPowerState.POWERED_ON).count()
@@ -184,6 +187,7 @@ def host_enter_maintenance(*, host: Host, user) -> Host:
 @lab_write("host")
 def host_exit_maintenance(*, host: Host, user) -> Host:
     host = Host.objects.select_for_update().get(pk=host.pk)
+    require_manageable(host)
     if not host.in_maintenance_mode:
         raise InvalidState(f"Host {host.name} is not in maintenance mode.")
     host.in_maintenance_mode = False
@@ -314,8 +318,7 @@ def host_vmknic_configure(*, host: Host, device: str, user, vmotion: bool | None
     """VMkernel port properties > General: the VMotion and Fault Tolerance Logging boxes."""
     refuse(switch_problems(vmotion=vmotion, ft_logging=ft_logging))
     host = Host.objects.select_for_update().get(pk=host.pk)
-    if host.connection_state != "connected" or host.power_state != "poweredOn":
-        raise InvalidState(f"Host {host.name} {host.unusable_reason or 'is not reachable'}: vCenter cannot change its networking.")
+    require_manageable(host)
     nic = VMkernelNic.objects.select_for_update().filter(host=host, device=device).first()
     if nic is None:
         raise InvalidArgument(f"Host {host.name} has no VMkernel port {device}.")

@@ -17,6 +17,7 @@ from inventory.selectors import datastore_free_mb, host_reserved
 from operations.checks.migrate import MAX_VMS_PER_HOST
 from operations.faults import InsufficientResources, InvalidArgument, InvalidState
 from operations.services import record
+from operations.services.connection import require_manageable
 from operations.services.locking import claiming_name, lab_write, reread
 from operations.services.tasks import require_idle
 
@@ -60,6 +61,7 @@ def vm_create(
     refuse(GUEST_OS.problems(guest_os), vcpu_problems(num_cpu), memory_problems(memory_mb), disk_size_problems(disk_mb),
            DISK_PROVISIONING.problems(provisioning), WORKLOAD.problems(workload))
     datastore, network = reread(datastore), reread(network)
+    require_manageable(host)
     _require_usable_host(host, "create a virtual machine")
     if not datastore.hosts.filter(pk=host.pk).exists():
         raise InvalidArgument(f"Datastore {datastore.name} is not accessible from host {host.name}.")
@@ -104,6 +106,7 @@ def vm_reconfigure(
     `cdrom` = {"datastore", "iso", "connected"} backs CD/DVD drive 1 with an ISO file."""
     refuse(_settings_problems(num_cpu, memory_mb, memory_overhead_override_mb, workload))
     vm = _locked(vm)
+    require_manageable(vm.host)
     require_idle(vm)
     if cdrom is not None:
         _set_cdrom(vm, **cdrom)
@@ -177,6 +180,7 @@ def _grow_disk(vm: VirtualMachine, label: str, new_mb: int) -> None:
 @lab_write("vm")
 def vm_add_disk(*, vm: VirtualMachine, user, capacity_mb: int, provisioning: str, datastore: Datastore | None = None) -> VirtualDisk:
     vm = _locked(vm)
+    require_manageable(vm.host)
     require_idle(vm)
     datastore = datastore or vm.datastore
     if vm.disks.count() >= MAX_DISKS:
@@ -215,6 +219,7 @@ def _check_host_reservations(vm: VirtualMachine, host: Host, exclude_task=None) 
 @lab_write("vm")
 def vm_snapshot_create(*, vm: VirtualMachine, name: str, description: str = "", user) -> Snapshot:
     vm = _locked(vm)
+    require_manageable(vm.host)
     require_idle(vm)
     refuse(snapshot_problems(name, description))
     name = name.strip()
@@ -231,6 +236,7 @@ def vm_snapshot_create(*, vm: VirtualMachine, name: str, description: str = "", 
 @lab_write("snapshot")
 def vm_snapshot_remove(*, snapshot: Snapshot, user) -> None:
     vm = _locked(snapshot.vm)
+    require_manageable(vm.host)
     snapshot = reread(snapshot)
     name = snapshot.name
     snapshot.delete()
@@ -241,6 +247,7 @@ def vm_snapshot_remove(*, snapshot: Snapshot, user) -> None:
 @lab_write("vm")
 def vm_snapshot_remove_all(*, vm: VirtualMachine, user) -> int:
     vm = _locked(vm)
+    require_manageable(vm.host)
     require_idle(vm)
     count, _ = vm.snapshots.all().delete()
     if not count:
@@ -277,8 +284,10 @@ def vm_unregister(*, vm: VirtualMachine, user) -> None:
 
 @lab_write("vm")
 def vm_destroy(*, vm: VirtualMachine, user) -> None:
-    """Delete from Disk: the VM and its files are gone; the datastore space is freed."""
+    """Delete from Disk: the VM and its files are gone; the datastore space is freed (the host
+    deletes them: it must be reachable). Remove from Inventory needs only vCenter."""
     vm = _locked(vm)
+    require_manageable(vm.host)
     require_idle(vm)
     _require_off(vm, "delete it")
     record(lab=vm.lab, task_name="Delete virtual machine", target=vm, user=user,

@@ -80,7 +80,7 @@ def tree_host_children(request, lab_id: int, host_id: int):
     lab = lab_for(request.user, lab_id)
     host = get_object_or_404(Host, lab=lab, pk=host_id)
     vms = host.vms.only("id", "name", "power_state", "ft_role")
-    return render(request, "inventory/partials/tree_vms.html", {"lab": lab, "vms": vms})
+    return render(request, "inventory/partials/tree_vms.html", {"lab": lab, "vms": vms, "host": host})
 
 
 def _page(request, queryset):

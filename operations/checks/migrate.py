@@ -10,6 +10,7 @@ from operations.engine import vmotion
 from operations.engine.workloads import WORKLOADS
 
 from . import ERROR, WARNING, Problem
+from .connection import connection_problems
 
 MAX_VMS_PER_HOST = 320  # vSphere 4.1 (REFERENCE.md §5)
 
@@ -30,6 +31,7 @@ class HostFacts:
     memory_unreserved_mb: int
     nic_gbps: int = 1
     vms: int = 0  # virtual machines registered on it
+    connection: str = "connected"  # vCenter's view: connected, notResponding, disconnected
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ class DatastoreFacts:
 
 def _live(vm: VmFacts) -> bool:
     return vm.powered_on
+
+
+def check_connected(*hosts: HostFacts) -> list[Problem]:
+    """The connection rule (checks/connection.py) for the source and the destination alike."""
+    return [Problem(ERROR, m) for h in hosts for m in connection_problems(h.name, h.connection)]
 
 
 def check_destination_host(vm: VmFacts, src: HostFacts, dst: HostFacts) -> list[Problem]:
@@ -189,7 +196,7 @@ def check_fault_tolerance(vm: VmFacts) -> list[Problem]:
 
 def host_problems(vm: VmFacts, src: HostFacts, dst: HostFacts) -> list[Problem]:
     """Change host: a VMotion when the VM runs, a cold migration when it is off."""
-    problems = check_destination_host(vm, src, dst)
+    problems = check_connected(src, dst) or check_destination_host(vm, src, dst)
     if problems:
         return problems
     return [
@@ -204,6 +211,9 @@ def datastore_problems(vm: VmFacts, host: HostFacts, ds: DatastoreFacts) -> list
     relocation when it is off. `host` is where the VM will run."""
     if vm.datastores and set(vm.datastores) == {ds.id}:
         return [Problem(ERROR, f"All files of {vm.name} are already on {ds.name}. Select another datastore.")]
+    problems = check_connected(host)
+    if problems:
+        return problems
     problems = [*check_fault_tolerance(vm)]
     if ds.id not in host.datastores:
         problems.append(Problem(ERROR, f"Datastore {ds.name} is not accessible from host {host.name}."))
@@ -230,7 +240,7 @@ def both_problems(vm: VmFacts, src: HostFacts, dst: HostFacts, ds: DatastoreFact
     problems = check_change_both(vm)
     if problems:
         return problems
-    problems = check_destination_host(vm, src, dst)
+    problems = check_connected(src, dst) or check_destination_host(vm, src, dst)
     if problems:
         return problems
     return [*check_cpu(vm, src, dst), *check_networks(vm, dst), *check_local_devices(vm, dst),

@@ -15,7 +15,8 @@ from typing import Callable, Generator
 
 
 URGENT = 0  # outside inputs (faults, restores, commands): before anything else due at that instant
-NORMAL = 1
+TIMER = 1  # standing agents' timers: after the inputs, before the processes' steps due at that instant
+NORMAL = 2
 
 
 class Interrupt(Exception):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .changes import Change, HostDown, common_reaction
 from .timeline import Plan, Step
 
 POWER_ON_S = 1.5
 POWER_OFF_S = 1.0
 RESET_S = 1.0
+HOST_WENT_DOWN = "Host {host} went down; {task} of {vm} did not complete."
 
 
 def power_plan(action: str, *, shutdown_s: float = 0.0) -> Plan:
@@ -78,3 +80,10 @@ def guest_state(guest_os: str, uptime: float | None, shutting_down: bool = False
     session = boot.login + SESSION_AFTER_LOGIN
     return GuestState(stage, uptime >= boot.tools, uptime >= (boot.os + boot.login) / 2,
                       session if uptime >= session else None)
+
+
+def react(role: str, change: Change, facts: dict) -> str | None:
+    """A power operation fails when the VM's host goes down. `facts`: vm, host, task (names)."""
+    if role == "host" and isinstance(change, HostDown):
+        return HOST_WENT_DOWN.format(**facts)
+    return common_reaction(role, change)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .changes import Change, HostDown, StorageLost, common_reaction
 from .timeline import Plan, Step
 
 # [model] sustained copy rate of a datastore by its backing, MB/s; a copy runs at the slower end
@@ -18,6 +19,9 @@ CBT_GOAL_S = 1.0  # [model] suspend/resume once the changed blocks fit in a seco
 CBT_MAX_ROUNDS = 10
 FSR_S = 0.4  # [model] fast suspend/resume of the running VM onto the new files
 REGISTER_S = 2.0
+PATHS_DOWN = ("Cannot access datastore {ds} from host {host}: all paths are down. The files of {vm} stay where they "
+              "were.")
+DESTINATION_DOWN = "Migration to host {dst} failed: the destination host went down. {vm} stays on {host}."
 
 
 def copy_mb_s(src_backing: str, dst_backing: str) -> float:
@@ -73,3 +77,20 @@ def register_plan(*, dst: str) -> Plan:
     """A cold migration that only changes host: the files stay, the VM is registered on `dst`."""
     return Plan([Step(2.0, f"Checking {dst}", 40), Step(REGISTER_S, f"Registering the virtual machine on {dst}", 99,
                                                         cancelable=False)], commit="relocate")
+
+
+def react(role: str, change: Change, facts: dict) -> str | None:
+    """How a Storage VMotion or a cold migration takes `change`: a datastore it reads or writes
+    that becomes unreachable from the host doing the copy (its paths, or the host, went down)
+    fails it; so does the loss of the host a cold migration registers the VM on. `facts`: vm,
+    host (the host doing the copy), host_id, dst (a new host's name, or None), datastores
+    ({id: name} of those it reads or writes, in order)."""
+    datastores = facts["datastores"]
+    if role == "host":
+        lost = [d for d in datastores if isinstance(change, HostDown) or (
+            isinstance(change, StorageLost) and int(d) in change.datastores)]
+        if lost:
+            return PATHS_DOWN.format(ds=datastores[lost[0]], host=facts["host"], vm=facts["vm"])
+    if role == "destination" and isinstance(change, HostDown):
+        return DESTINATION_DOWN.format(**facts)
+    return common_reaction(role, change)

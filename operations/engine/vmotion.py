@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .changes import Change, HostDown, PartitionStarted, VmotionNetLost, common_reaction
 from .timeline import Plan, Step
 
 MB_PER_S = {1: 110.0, 10: 325.0}  # one VMotion on 1 GbE; ESX 4.0 reached ~2.6 Gbit/s on 10 GbE
@@ -22,6 +23,14 @@ PREPARE = (
     (3.0, "Creating the virtual machine on {dst}", 5),
     (1.0, "Opening the VMotion connection to {dst}", 6),
 )
+# vSphere's messages when a running VMotion loses what it depends on
+SOURCE_DOWN = "The source host {src} failed during the migration; {vm} went down with it."
+DESTINATION_DOWN = "Migration to host {dst} failed: the destination host went down. {vm} keeps running on {src}."
+NETWORK_FAILED = (
+    "The VMotion failed because the ESX hosts were not able to connect over the VMotion network. Please check your "
+    "VMotion network settings and physical network configuration."
+)
+KEEPS_RUNNING = "{vm} keeps running on {src}."
 NOT_CONVERGED = (
     "The migration has exceeded the maximum switchover time of 100 second(s). ESX has preemptively failed "
     "the migration to allow the virtual machine to continue running on the source host {src}: the guest dirties "
@@ -110,3 +119,23 @@ def vmotion_plan(*, precopy: Precopy, src: str, dst: str) -> Plan:
     return Plan(steps, commit="vmotion", facts={
         "rounds": len(precopy.rounds), "stun_ms": max(1, round(precopy.stun_s * 1000)),
     })
+
+
+def network_failed(*, vm: str, src: str) -> str:
+    return f"{NETWORK_FAILED} {KEEPS_RUNNING.format(vm=vm, src=src)}"
+
+
+def react(role: str, change: Change, facts: dict) -> str | None:
+    """How a VMotion (queued or running) takes `change` to a host it uses (`role`: source or
+    destination): the failure message, or None when it goes on. `facts`: vm, src, dst (names),
+    src_id, dst_id."""
+    if isinstance(change, HostDown):
+        if role == "source":
+            return SOURCE_DOWN.format(**facts)
+        if role == "destination":
+            return DESTINATION_DOWN.format(**facts)
+    if isinstance(change, VmotionNetLost) and role in ("source", "destination"):
+        return network_failed(vm=facts["vm"], src=facts["src"])
+    if isinstance(change, PartitionStarted) and change.between(facts["src_id"], facts["dst_id"]):
+        return network_failed(vm=facts["vm"], src=facts["src"])
+    return common_reaction(role, change)

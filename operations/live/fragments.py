@@ -16,6 +16,8 @@ from operations.models import Event, Task
 EVENTS_SHOWN = 100  # the vCenter's Tasks & Events tab, as the page shows it
 # events that change nothing a picture shows (the Recent Tasks panel is always pushed)
 QUIET_EVENTS = {"ClockChangedEvent", "LabCreatedEvent"}
+# vCenter's view of a host changed: its VMs' Summary boxes show "(disconnected)", or no longer
+CONNECTION_EVENTS = {"HostNotRespondingEvent", "HostConnectedEvent", "HostDisconnectedEvent"}
 
 
 def _ids(moids, prefix: str) -> set[int]:
@@ -31,6 +33,9 @@ def render_batch(lab: Lab, events: list[Event], prev_seq: int, seq: int, busy_ta
                                   {"lab": lab, "tasks": recent_tasks(lab), "pushed": True}))
     changed = [e for e in events if e.type not in QUIET_EVENTS]
     vm_ids = _ids([e.object_moid for e in changed] + [t.object_moid for t in busy_tasks], "vm-")
+    reconnected = _ids([e.object_moid for e in changed if e.type in CONNECTION_EVENTS], "host-")
+    for host_id in reconnected:  # a page further on is the reader's, as below
+        vm_ids |= set(VirtualMachine.objects.filter(host_id=host_id).values_list("pk", flat=True)[:PAGE_SIZE])
     host_ids = _ids([e.host_moid for e in changed] + [e.object_moid for e in changed], "host-")
     for task in [*busy_tasks, *Task.objects.filter(pk__in={e.task_id for e in changed if e.task_id})]:
         host_ids |= {p for p in (task.params.get("src"), task.params.get("host")) if isinstance(p, int)}

@@ -6,31 +6,23 @@ next tick; a standalone worker in another process finds them at its next tick.""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
-
-import logging
 
 from operations.live import publisher
+from operations.wakeup import set_loop_wake, wake, wakeup
 
 from .runner import TICK_S, Runner
 
+__all__ = ["run_embedded", "run_in_thread", "wake"]
+
 log = logging.getLogger(__name__)
-
-_wakeup = threading.Event()
-_wake_loop: Callable[[], None] | None = None
-
-
-def wake() -> None:
-    _wakeup.set()
-    if _wake_loop is not None:
-        _wake_loop()
 
 
 def run_in_thread(runner: Runner) -> threading.Thread:
     """Run `runner` in a daemon thread of this process (the standalone loop, in-process)."""
-    thread = threading.Thread(target=runner.run_forever, args=(_wakeup,), name="sim-runner", daemon=True)
+    thread = threading.Thread(target=runner.run_forever, args=(wakeup,), name="sim-runner", daemon=True)
     thread.start()
     return thread
 
@@ -39,10 +31,9 @@ async def run_embedded(runner: Runner, tick: float = TICK_S) -> None:
     """The runner as a task of an event loop (the web server's, or simworker's own): database
     work and rendering run on one dedicated thread, so the loop never blocks and the runner keeps
     one connection; the batches are published from the loop, where the channel layer lives."""
-    global _wake_loop
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
-    _wake_loop = lambda: loop.call_soon_threadsafe(woken.set)  # noqa: E731
+    set_loop_wake(lambda: loop.call_soon_threadsafe(woken.set))
     executor = ThreadPoolExecutor(1, thread_name_prefix="sim-runner")
     try:
         while not runner.stop.is_set():
@@ -57,5 +48,5 @@ async def run_embedded(runner: Runner, tick: float = TICK_S) -> None:
                 pass
             woken.clear()
     finally:
-        _wake_loop = None
+        set_loop_wake(None)
         executor.shutdown(wait=False)

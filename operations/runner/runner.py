@@ -6,27 +6,34 @@ import socket
 import threading
 import time
 import uuid
+from typing import Callable, TypeVar
 
 from django.db import DatabaseError, close_old_connections, connections
 from django.db.models import F, Q
 from django.utils import timezone
 
 from inventory.models import Lab
+from operations.engine.changes import Change
 from operations.engine.lab import LabSim
 from operations.engine.timeline import CANCELED, Plan
 from operations.faults import VimFault
 from operations.kinds import kind
 from operations.live import publisher
-from operations.models import Task, TaskState
+from operations.models import Agent, Input, Task, TaskState
+from operations.services import reactions
 from operations.services.locking import GENERAL, LabBusy, in_lab_transaction, lock_labs, locked_transaction
+from operations.services.reactions import Outcome
+from operations.services.records import simulated_instant
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
 TICK_S = 0.25  # wall seconds between two steps: progress reaches the database 4 times a second
 LEASE_S = float(os.environ.get("SIM_LEASE_S", "5"))  # a dead runner's labs are taken over after this
 GENERAL_ERROR = "A general system error occurred: {}"  # with an internal error's name, never database text
 LOST = "(this runner no longer holds the lab)"  # not a failure: another runner carries on
+TASK_FIELDS = ("pk", "lab_id", "kind", "queued_sim", "started_sim", "cancel_requested")
 
 
 def _general(error: Exception) -> str:
@@ -61,6 +68,88 @@ class LabOps:
         """The task row, locked after its lab's (the lock order of operations.services.locking)."""
         return Task.objects.select_for_update(of=("self",)).get(pk=task_id)
 
+    def _holding(self) -> bool:
+        return Lab.objects.filter(pk=self.lab_id, runner_id=self.runner.id).exists()
+
+    def _transaction(self, work):
+        """work() in the lab's locked transaction, with what it records stamped at this instant."""
+        with simulated_instant(self.lab_id, self.now):
+            return in_lab_transaction(self.lab_id, work)
+
+    def _after(self, outcome: Outcome | None) -> None:
+        """Once a transaction that reacted has committed: stop the processes of the tasks it
+        failed, re-arm the agents' timers, and schedule the inputs and start the tasks it wrote (a
+        scenario's, an agent's) at this instant."""
+        if outcome is None:
+            return
+        for task_id in outcome.failed:
+            self.runner.pending.pop(task_id, None)
+            self.sim.abandon(task_id)
+        for key, due in outcome.timers.items():
+            self.sim.arm(key, due)
+        for row in Input.objects.filter(lab_id=self.lab_id, applied=False).exclude(pk__in=self.sim.inputs) \
+                .order_by("pk").values("pk", "at"):
+            self.sim.schedule_input(row["pk"], row["at"])
+        for row in Task.objects.filter(lab_id=self.lab_id, state__in=ACTIVE).exclude(kind="") \
+                .exclude(pk__in=self.runner.started).order_by("pk").values(*TASK_FIELDS):
+            self.runner._start(self.sim, row)  # a System task an agent started, a scenario's migrate
+
+    def at_this_instant(self, work: Callable[[Lab], tuple[T, list[Change]]]) -> T:
+        """The hook for what a process applies to the world at its instant (the journal API's
+        effects): work(lab) runs in the lab's locked transaction, stamped with this instant, and
+        returns (its result, the Changes it made); the Changes are dispatched in that transaction
+        (tasks that depend on them fail, agents step) and, once it commits, the LabSim learns the
+        outcome. Raises what work raises (LabBusy: the step replays the lab from the database)."""
+        outcome = None
+
+        def unit():
+            nonlocal outcome
+            lab = Lab.objects.get(pk=self.lab_id)
+            result, changes = work(lab)
+            outcome = reactions.dispatch(lab, changes, self.now)
+            return result
+
+        result = self._transaction(unit)
+        self._after(outcome)
+        return result
+
+    def apply_input(self, input_id: int) -> None:
+        """Apply an input at its instant, with everything it causes, in one transaction."""
+        def work():
+            record = Input.objects.select_related("lab", "initiator").filter(pk=input_id).first()
+            if record is None or record.applied or not self._holding():
+                return None
+            return reactions.apply_input(record, self.now)
+
+        try:
+            outcome = self._transaction(work)
+        except LabBusy:
+            raise  # the step drops the lab and replays it from the database: the input is still pending
+        except Exception as error:  # never let one input stop the runner, nor come back every step
+            log.exception("input %s could not be applied", input_id)
+            message = _general(error)
+            self._transaction(lambda: Input.objects.filter(pk=input_id, applied=False).update(
+                applied=True, applied_sim=self.now, result=f"error: {message}"))
+            return
+        self._after(outcome)
+
+    def agent_timer(self, key: str) -> None:
+        """An agent's timer is due: its transition, effects and their reactions, in one transaction."""
+        def work():
+            if not self._holding():
+                return None
+            return reactions.agent_timer(Lab.objects.get(pk=self.lab_id), key, self.now)
+
+        try:
+            outcome = self._transaction(work)
+        except LabBusy:
+            raise
+        except Exception:
+            log.exception("lab %s: agent %s failed at its timer; it is stopped", self.lab_id, key)
+            self._transaction(lambda: Agent.objects.filter(lab_id=self.lab_id, key=key).update(due_sim=None))
+            return
+        self._after(outcome)
+
     def begin(self, task_id: int, sharing: int) -> tuple[Plan, float] | str:
         def work():
             task = self._locked_task(task_id)
@@ -79,7 +168,7 @@ class LabOps:
             return operation.plan(task, inputs), self.now
 
         try:
-            return in_lab_transaction(self.lab_id, work)
+            return self._transaction(work)
         except LabBusy:
             raise  # the database stayed busy: the step drops the lab and replays it from the database
         except VimFault as fault:
@@ -91,20 +180,26 @@ class LabOps:
     def finish(self, task_id: int, commit: str | None, facts: dict) -> str | None:
         self.runner.pending.pop(task_id, None)
 
+        outcome = None
+
         def work():
+            nonlocal outcome
             task = self._locked_task(task_id)
             if not self._still_mine(task):
                 return LOST
-            if commit:
-                kind(task.kind).commit(task, commit, facts, self.now)
+            changes = kind(task.kind).commit(task, commit, facts, self.now) if commit else None
             Task.objects.filter(pk=task_id).update(
                 state=TaskState.SUCCESS, progress=100, phase="", cancelable=False,
                 completed_sim=self.now, completed_at=timezone.now(),
             )
+            if changes:
+                outcome = reactions.dispatch(task.lab, changes, self.now, exclude=(task_id,))
             return None
 
         try:
-            return in_lab_transaction(self.lab_id, work)
+            result = self._transaction(work)
+            self._after(outcome)
+            return result
         except LabBusy:
             raise  # the step drops the lab; the task replays its plan and commits again
         except VimFault as fault:
@@ -130,7 +225,7 @@ class LabOps:
             kind(task.kind).failed(task, message, self.now)
 
         try:
-            in_lab_transaction(self.lab_id, work)
+            self._transaction(work)
         except Task.DoesNotExist:
             pass  # its lab was deleted
         except LabBusy:  # the task is replayed from the database later
@@ -142,7 +237,8 @@ class LabOps:
 
 
 class Runner:
-    """Steps every lab that has timed tasks up to its clock's current time."""
+    """Steps every lab that has something to simulate (timed tasks, inputs to apply, agents'
+    timers) up to its clock's current time."""
 
     def __init__(self):
         self.labs: dict[int, LabSim] = {}
@@ -154,12 +250,15 @@ class Runner:
 
     def _claim(self, wall: float) -> set[int]:
         """Hold (or keep holding) every lab that has work, unless another live runner holds it:
-        timed tasks to run, or events to publish. Returns the labs this runner holds. The labs
-        are locked by ascending pk before the update, so two runners claiming at once cannot
-        deadlock (nor a runner and a lab's writer, which holds one lab's lock)."""
+        timed tasks to run, inputs to apply, agents' timers armed, or events to publish. Returns
+        the labs this runner holds. The labs are locked by ascending pk before the update, so two
+        runners claiming at once cannot deadlock (nor a runner and a lab's writer, which holds
+        one lab's lock). A lab with none of these is not held: it costs nothing."""
         active = Task.objects.filter(state__in=ACTIVE).exclude(kind="").values("lab_id")
+        inputs = Input.objects.filter(applied=False).values("lab_id")
+        timers = Agent.objects.filter(due_sim__isnull=False).values("lab_id")
         claimable = Lab.objects.filter(Q(lease_until__lt=wall) | Q(runner_id=self.id)).filter(
-            Q(pk__in=active) | Q(event_seq__gt=F("published_seq")))
+            Q(pk__in=active) | Q(pk__in=inputs) | Q(pk__in=timers) | Q(event_seq__gt=F("published_seq")))
 
         def work():
             ids = list(claimable.values_list("pk", flat=True))
@@ -171,35 +270,39 @@ class Runner:
         return set(Lab.objects.filter(runner_id=self.id, lease_until__gte=wall).values_list("pk", flat=True))
 
     def step(self, wall: float | None = None) -> int:
-        """One pass: pick up new tasks and cancels, run each lab's events up to now, write the
-        progress. Returns how many timed tasks are active."""
+        """One pass: pick up new tasks, cancels, inputs and agents' timers, run each lab's events
+        up to now, write the progress. Returns how many timed tasks are active."""
         owned = self._claim(time.time() if wall is None else wall)
         wall = time.time() if wall is None else wall  # after the claim, which may have waited for a lock
         rows = list(
             Task.objects.filter(state__in=ACTIVE, lab_id__in=owned).exclude(kind="").order_by("pk")
-            .values("pk", "lab_id", "kind", "queued_sim", "started_sim", "cancel_requested")
+            .values(*TASK_FIELDS)
         )
+        inputs = list(Input.objects.filter(applied=False, lab_id__in=owned).order_by("pk").values("pk", "lab_id", "at"))
+        timers = list(Agent.objects.filter(due_sim__isnull=False, lab_id__in=owned).order_by("pk")
+                      .values("lab_id", "key", "due_sim"))
         self.started &= {r["pk"] for r in rows}
         for lab_id in set(self.labs) - owned:  # lost the lease (stalled, or the lab was deleted)
             self.forget(lab_id)
-        clocks = {lab.pk: lab.clock for lab in Lab.objects.filter(pk__in={r["lab_id"] for r in rows})}
+        busy = {r["lab_id"] for r in rows} | {i["lab_id"] for i in inputs} | {t["lab_id"] for t in timers}
+        clocks = {lab.pk: lab.clock for lab in Lab.objects.filter(pk__in=busy)}
+        for lab_id in sorted(clocks):
+            if lab_id not in self.labs:
+                self._create(lab_id, clocks[lab_id].now(wall), rows, inputs, timers)
+        for entry in timers:  # timers armed by another runner's transactions, or changed meanwhile
+            if entry["lab_id"] in self.labs:
+                self.labs[entry["lab_id"]].arm(entry["key"], entry["due_sim"])
+        for entry in inputs:  # each is scheduled once per LabSim, in pk order
+            if entry["lab_id"] in self.labs:
+                self.labs[entry["lab_id"]].schedule_input(entry["pk"], entry["at"])
         for row in rows:
-            lab_id, task_id = row["lab_id"], row["pk"]
-            if lab_id not in clocks:
-                continue
-            sim = self.labs.get(lab_id)
+            sim = self.labs.get(row["lab_id"])
             if sim is None:
-                ops = LabOps(self, lab_id)
-                # start from the oldest thing to replay, so events keep their true times even
-                # when this runner catches up after a restart
-                start = min([clocks[lab_id].now(wall)] + [
-                    r["queued_sim"] if r["started_sim"] is None else r["started_sim"]
-                    for r in rows if r["lab_id"] == lab_id])
-                sim = self.labs[lab_id] = ops.sim = LabSim(ops, now=start)
-            if task_id not in self.started:
+                continue
+            if row["pk"] not in self.started:
                 self._start(sim, row)
             elif row["cancel_requested"]:
-                sim.cancel(task_id)
+                sim.cancel(row["pk"])
         processed = {}
         for lab_id, sim in list(self.labs.items()):
             if lab_id not in clocks:
@@ -208,7 +311,7 @@ class Runner:
             try:
                 sim.run(clocks[lab_id].now(wall))
                 processed[lab_id] = sim.now
-            except LabBusy:  # a begin or commit met a busy database: replay from it next step
+            except LabBusy:  # a begin, commit or input met a busy database: replay from it next step
                 log.warning("lab %s: the database was busy; replaying the lab next step", lab_id)
                 self.forget(lab_id)
                 continue
@@ -216,11 +319,25 @@ class Runner:
                 log.exception("lab %s: simulation step failed", lab_id)
                 self.forget(lab_id)
                 continue
-            if not sim.busy and sim.sim.peek() is None:
+            if sim.idle:
                 self.forget(lab_id)  # nothing left to simulate: the clock anchor keeps the time
         moving = self._flush(processed)
         self.batches = publisher.collect(owned, moving)  # after the commits: a failed step publishes nothing new
         return len(rows)
+
+    def _create(self, lab_id: int, now: float, rows: list[dict], inputs: list[dict], timers: list[dict]) -> LabSim:
+        """A LabSim for the lab, from the database: it starts at the oldest thing to replay (a
+        running task's start, a pending input, an agent's due timer), so events keep their true
+        times even when this runner catches up after a restart; the agents' timers are armed at
+        their stored instants."""
+        ops = LabOps(self, lab_id)
+        start = min([now]
+                    + [r["queued_sim"] if r["started_sim"] is None else r["started_sim"]
+                       for r in rows if r["lab_id"] == lab_id]
+                    + [i["at"] for i in inputs if i["lab_id"] == lab_id]
+                    + [t["due_sim"] for t in timers if t["lab_id"] == lab_id])
+        sim = self.labs[lab_id] = ops.sim = LabSim(ops, now=start)
+        return sim
 
     def forget(self, lab_id: int) -> None:
         """Drop a lab's simulation; its active tasks are picked up again from the database."""

@@ -15,7 +15,8 @@ from inventory.models import Lab
 from inventory.rules import switch_problems
 from inventory.services.common import refuse
 from operations.faults import InvalidArgument, ServiceUnavailable, Unauthorized
-from operations.models import Task, TaskState
+from operations.models import Agent, Input, Task, TaskState
+from operations.wakeup import wake
 
 from .locking import lab_write
 from .records import event_log
@@ -52,8 +53,6 @@ def _locked(lab: Lab) -> Lab:
 
 
 def _save(lab: Lab) -> None:
-    from operations.runner.hosting import wake
-
     lab.save(update_fields=["sim_seconds", "clock_wall_at", "clock_speed", "clock_paused"])
     transaction.on_commit(wake)
 
@@ -95,16 +94,21 @@ def clock_advance(*, lab: Lab, user, seconds: float) -> Lab:
     return lab
 
 
+def simulating(lab: Lab) -> bool:
+    """The lab has something for the runner to play: timed tasks, inputs to apply, agents' timers."""
+    return (Task.objects.filter(lab=lab, state__in=(TaskState.QUEUED, TaskState.RUNNING)).exclude(kind="").exists()
+            or Input.objects.filter(lab=lab, applied=False).exists()
+            or Agent.objects.filter(lab=lab, due_sim__isnull=False).exists())
+
+
 def clock_advance_and_wait(*, lab: Lab, user, seconds: float, timeout: float = CATCH_UP_TIMEOUT_S) -> Lab:
     """Advance, then return once the runner has played every event up to the new time (at once
-    when the lab has no timed task). Not in a transaction: it waits for another thread or process.
-    With timed tasks and no runner holding the lab, it refuses before changing anything."""
-    from operations.runner.hosting import wake
-
+    when the lab has nothing to simulate). Not in a transaction: it waits for another thread or
+    process. With something to simulate and no runner holding the lab, it refuses before
+    changing anything."""
     _require_controller(lab, user)
     _advance_by(seconds)  # refused at once, not after waiting for a runner
-    active = Task.objects.filter(lab=lab, state__in=(TaskState.QUEUED, TaskState.RUNNING)).exclude(kind="")
-    if active.exists():
+    if simulating(lab):
         wake()
         deadline = time.monotonic() + 3
         while not Lab.objects.filter(pk=lab.pk, lease_until__gte=time.time()).exists():
@@ -115,7 +119,7 @@ def clock_advance_and_wait(*, lab: Lab, user, seconds: float, timeout: float = C
     lab = clock_advance(lab=lab, user=user, seconds=seconds)
     target = lab.sim_seconds
     deadline = time.monotonic() + timeout
-    while Task.objects.filter(lab=lab, state__in=(TaskState.QUEUED, TaskState.RUNNING)).exclude(kind="").exists():
+    while simulating(lab):
         if Lab.objects.filter(pk=lab.pk, sim_processed__gte=target).exists():
             break
         if time.monotonic() > deadline:

@@ -20,12 +20,15 @@ from inventory.services.vms import _check_host_reservations
 from operations.checks import Problem, errors
 from operations.checks.migrate import MAX_VMS_PER_HOST, both_problems, datastore_problems, host_problems
 from operations.engine import storage, vmotion
+from operations.engine.changes import datastore_key, host_key, vm_key
 from operations.engine.workloads import WORKLOADS
 from operations.facts import datastore_facts, host_facts, vm_facts
 from operations.faults import InsufficientResources, InvalidArgument, InvalidState
-from operations.kinds import Kind, register
+from operations.kinds import Dependencies, Kind, register
 from operations.models import Task
 
+from .connection import require_reachable
+from .effects import partitioned
 from .locking import lab_write, reread
 from .records import event_log, task_failed_event, task_queued
 from .tasks import locked_vm, require_idle
@@ -100,9 +103,28 @@ def _vmotion_needs(task: Task) -> dict[str, int]:
             f"datastore {vm.datastore.name}": vmotion.CONCURRENT_PER_DATASTORE}
 
 
+def _vmotion_depends(task: Task) -> Dependencies:
+    src, dst = task.params["src"], task.params["host"]
+    names = dict(Host.objects.filter(pk__in=[src, dst]).values_list("pk", "name"))
+    return Dependencies(
+        keys={host_key(src): "source", host_key(dst): "destination", vm_key(task.params["vm"]): "vm"},
+        facts={"vm": task.object_name, "src": names.get(src, f"host-{src}"), "dst": names.get(dst, f"host-{dst}"),
+               "src_id": src, "dst_id": dst},
+    )
+
+
+def _require_vmotion_network(vm: VirtualMachine, src: Host, dst: Host) -> None:
+    """The two hosts reach each other over the VMotion network: both uplinks in, no partition."""
+    if not (src.vmotion_connected and dst.vmotion_connected) or partitioned(vm.lab_id, src.pk, dst.pk):
+        raise InvalidState(vmotion.network_failed(vm=vm.name, src=src.name))
+
+
 def _vmotion_begin(task: Task, now: float, sharing: int) -> dict:
     vm = locked_vm(task.params["vm"])
     src, dst = _hosts(task)
+    for host in (src, dst):  # vCenter reaches both hosts to begin
+        require_reachable(host)
+    _require_vmotion_network(vm, src, dst)
     if vm.host_id != src.pk:
         raise InvalidState(f"{vm.name} is no longer on {src.name}.")
     if vm.power_state != VmPowerState.POWERED_ON:
@@ -148,6 +170,9 @@ def _vmotion_commit(task: Task, commit: str, facts: dict, now: float) -> None:
     src, dst = _hosts(task)
     if vm.host_id != src.pk or vm.power_state != VmPowerState.POWERED_ON:
         raise InvalidState(f"{vm.name} changed state during the migration; it stays on {vm.host.name}.")
+    for host in (src, dst):  # and again to switch over
+        require_reachable(host)
+    _require_vmotion_network(vm, src, dst)
     if not dst.is_usable:
         raise InvalidState(f"Host {dst.name} {dst.unusable_reason}; {vm.name} stays on {src.name}.")
     # this migration's own CPU reservation ends with it: not counted against it
@@ -169,7 +194,8 @@ def _migration_failed(task: Task, message: str, now: float) -> None:
 
 
 register("vm.vmotion", Kind(begin=_vmotion_begin, plan=_vmotion_plan, commit=_vmotion_commit,
-                            failed=_migration_failed, needs=_vmotion_needs))
+                            failed=_migration_failed, needs=_vmotion_needs, depends=_vmotion_depends,
+                            react=vmotion.react))
 
 
 # --- Storage VMotion and cold migration -----------------------------------------------------
@@ -182,9 +208,39 @@ def _relocate_targets(task: Task) -> tuple[Host | None, Datastore | None]:
     return host, datastore
 
 
+def _relocate_depends(task: Task) -> Dependencies:
+    """The host doing the copy (the VM's), a new host, and every datastore the copy reads or writes."""
+    vm = VirtualMachine.objects.select_related("host", "datastore").get(pk=task.params["vm"])
+    datastores = {vm.datastore_id: vm.datastore.name}
+    datastores.update(dict(vm.disks.values_list("datastore_id", "datastore__name")))
+    if task.params["datastore"]:
+        datastores.update(dict(Datastore.objects.filter(pk=task.params["datastore"]).values_list("pk", "name")))
+    keys = {host_key(vm.host_id): "host", vm_key(vm.pk): "vm", **{datastore_key(d): "datastore" for d in datastores}}
+    dst = None
+    if task.params["host"]:
+        keys[host_key(task.params["host"])] = "destination"
+        dst = Host.objects.filter(pk=task.params["host"]).values_list("name", flat=True).first()
+    return Dependencies(keys=keys, facts={"vm": vm.name, "host": vm.host.name, "host_id": vm.host_id, "dst": dst,
+                                          "datastores": datastores})
+
+
+def _require_paths(vm: VirtualMachine, datastore: Datastore | None) -> None:
+    """The host doing the copy reaches every shared datastore the copy reads or writes."""
+    if vm.host.storage_connected:
+        return
+    used = [vm.datastore, *(d.datastore for d in vm.disks.select_related("datastore")), datastore]
+    lost = next((d for d in used if d is not None and d.backing != "local"), None)
+    if lost is not None:
+        raise InvalidState(storage.PATHS_DOWN.format(ds=lost.name, host=vm.host.name, vm=vm.name))
+
+
 def _relocate_begin(task: Task, now: float, sharing: int) -> dict:
     vm = locked_vm(task.params["vm"])
     host, datastore = _relocate_targets(task)
+    for reached in (vm.host, host):
+        if reached is not None:
+            require_reachable(reached)
+    _require_paths(vm, datastore)
     live = vm.power_state == VmPowerState.POWERED_ON
     if live != task.params["live"]:
         raise InvalidState(f"{vm.name} was powered {'on' if live else 'off'} before its migration began.")
@@ -217,6 +273,10 @@ def _relocate_commit(task: Task, commit: str, facts: dict, now: float) -> None:
     if (vm.power_state == VmPowerState.POWERED_ON) != task.params["live"]:
         raise InvalidState(f"{vm.name} was powered {'on' if task.params['live'] is False else 'off'} during the "
                            f"migration; its files stay where they were.")
+    for reached in (src, host):
+        if reached is not None:
+            require_reachable(reached)
+    _require_paths(vm, datastore)
     if task.params["live"] and not src.is_usable:
         raise InvalidState(f"Host {src.name} {src.unusable_reason}; {vm.name} could not switch to its new files.")
     moves = []
@@ -252,4 +312,4 @@ def _relocate_commit(task: Task, commit: str, facts: dict, now: float) -> None:
 
 
 register("vm.relocate", Kind(begin=_relocate_begin, plan=_relocate_plan, commit=_relocate_commit,
-                             failed=_migration_failed))
+                             failed=_migration_failed, depends=_relocate_depends, react=storage.react))

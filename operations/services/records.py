@@ -1,15 +1,43 @@
 """Recording tasks and events. Every inventory change goes through here, so each one shows in
-Recent Tasks and in the lab's numbered event stream."""
+Recent Tasks and in the lab's numbered event stream.
+
+Their simulated instant is the lab clock's reading, except while the runner applies something at
+an instant of its own (an input, an agent's step, a task's begin or commit): then a service it
+calls (a scenario's migrate, an agent's System task) stamps what it records with that instant
+(`sim_now`, set by `simulated_instant`), not with the clock's reading a few moments later."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import Lab
-
 from operations.models import Event, EventSeverity, Task, TaskState
+from operations.wakeup import wake
+
+_INSTANT: ContextVar[tuple[int, float] | None] = ContextVar("sim_instant", default=None)
+
+
+@contextmanager
+def simulated_instant(lab_id: int, now: float):
+    """What is recorded for lab `lab_id` inside this block happens at simulated `now`."""
+    token = _INSTANT.set((lab_id, now))
+    try:
+        yield
+    finally:
+        _INSTANT.reset(token)
+
+
+def sim_now(lab: Lab) -> float:
+    """The simulated instant of what is being recorded for `lab` now."""
+    instant = _INSTANT.get()
+    if instant is not None and instant[0] == lab.pk:
+        return instant[1]
+    return lab.now()
 
 
 def object_context(obj) -> dict[str, str]:
@@ -37,7 +65,7 @@ def _initiator(user) -> dict:
 
 def task_completed(*, lab: Lab, name: str, target, user) -> Task:
     """An operation that vCenter finishes at once: the Task row is born complete."""
-    now, sim = timezone.now(), lab.now()
+    now, sim = timezone.now(), sim_now(lab)
     return Task.objects.create(
         lab=lab, name=name, **_initiator(user), **object_context(target),
         state=TaskState.SUCCESS, progress=100,
@@ -47,11 +75,9 @@ def task_completed(*, lab: Lab, name: str, target, user) -> Task:
 
 def task_queued(*, lab: Lab, name: str, kind: str, target, user, params: dict, cancelable: bool = True) -> Task:
     """A timed operation: queued now, run by the engine. The runner is woken once this commits."""
-    from operations.runner.hosting import wake
-
     task = Task.objects.create(
         lab=lab, name=name, kind=kind, params=params, cancelable=cancelable, **_initiator(user),
-        **object_context(target), state=TaskState.QUEUED, queued_sim=lab.now(),
+        **object_context(target), state=TaskState.QUEUED, queued_sim=sim_now(lab),
     )
     transaction.on_commit(wake)
     return task
@@ -73,7 +99,7 @@ def event_log(
     return Event.objects.create(
         lab=lab, seq=_next_seq(lab.pk), type=type, message=message, severity=severity, task=task,
         user_name=user.get_username() if user is not None else "",
-        sim_seconds=lab.now() if at is None else at, **(object_context(target) if target is not None else {}),
+        sim_seconds=sim_now(lab) if at is None else at, **(object_context(target) if target is not None else {}),
     )
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from inventory.models import VirtualMachine
 from operations.faults import InvalidState, ResourceBusy
 from operations.models import Task, TaskState
+from operations.wakeup import wake
 
 from .locking import lab_write
 
@@ -40,8 +41,6 @@ def require_idle(obj) -> None:
 @lab_write("task")
 def task_cancel(*, task: Task, user) -> Task:
     """Cancel, where vSphere allows it: a queued task, or a migration before its switchover."""
-    from operations.runner.hosting import wake
-
     task = Task.objects.select_for_update(of=("self",)).get(pk=task.pk)
     if not task.is_active:
         raise InvalidState(f"{task.name} on {task.object_name} has already {task.get_state_display().lower()}.")

@@ -10,7 +10,7 @@ import pytest
 
 from inventory import services
 from inventory.models import Datacenter, Datastore, Host, Network
-from operations.models import Event, Task
+from operations.models import Event, Fault, Input, Task
 from operations.services.migrate import vm_migrate
 from tests.conftest import vm_named
 
@@ -26,6 +26,11 @@ REQUESTS = {
     "clock_get": ({}, {}, None, OK),
     "clock_patch": ({}, {}, {"speed": 5}, OK),
     "clock_action": ({}, {"action": "advance"}, {"seconds": 10}, OK),
+    # a harmless failure (no operation below needs esx01's FT logging network), then its restore
+    "fault_create": ({}, {}, {"type": "ft-logging-network", "host": "@esx01"}, OK),
+    "fault_list": ({}, {}, None, OK),
+    "fault_delete": ({"fault": "active_fault"}, {}, None, OK),
+    "input_get": ({"input": "last_input"}, {}, None, OK),
     "datacenter_list": ({}, {}, None, OK),
     "datacenter_create": ({}, {}, {"name": "DC-matrix"}, OK),
     "datacenter_get": ({"datacenter": "datacenter"}, {}, None, OK),
@@ -56,7 +61,7 @@ REQUESTS = {
     "vm_fault": ({"vm": "web01"}, {"action": "guest-hang"}, None, OK),
 }
 
-RUN_AFTER = {"task_action", "vm_action", "vm_power_action"}
+RUN_AFTER = {"task_action", "vm_action", "vm_power_action", "fault_create", "fault_delete"}
 
 
 def lab_operations(client):
@@ -81,8 +86,16 @@ def context(lab, owner, esx01, esx02, web01, xp01):
     }
 
 
+LATEST = {  # objects an earlier operation made: the fault it simulated, the input it wrote
+    "active_fault": lambda lab: Fault.objects.filter(lab=lab, ended_sim__isnull=True).last(),
+    "last_input": lambda lab: Input.objects.filter(lab=lab).last(),
+}
+
+
 def moid(context, key: str) -> str:
-    """An object of the context, or a host added by an earlier operation (esx09)."""
+    """An object of the context, one an earlier operation made, or a host it added (esx09)."""
+    if key in LATEST:
+        return LATEST[key](context["lab"]).moid
     if key not in context:
         context[key] = Host.objects.get(lab=context["lab"], name=f"{key}.lab.local")
     return context[key].moid

@@ -7,7 +7,7 @@ from django.test import Client
 
 from inventory.models import Cluster, Host, Lab, VirtualMachine
 from inventory.presets import lab_create
-from operations.models import Event, Task
+from operations.models import Event, Input, Task
 from tests.conftest import PASSWORD
 
 
@@ -216,24 +216,81 @@ def test_power_actions_return_tasks(api, lab, xp01, sim):
 
 
 def test_host_faults_take_running_vms_down_and_the_cable_pull_does_not(api, lab, esx01, esx02, sim):
-    pulled = api.post(vc(lab, f"/host/{esx02.moid}/fault"), action="disconnect-management-network").json()
-    assert pulled["connection_state"] == "NOT_RESPONDING" and pulled["management_network"] == "DISCONNECTED"
-    off = api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="power-off").json()
-    assert off["power_state"] == "POWERED_OFF"
+    pulled = api.post(vc(lab, f"/host/{esx02.moid}/fault"), action="disconnect-management-network")
+    assert pulled.status_code == 202 and pulled.json()["input"].startswith("input-")
+    sim.run()
+    host = api.get(vc(lab, f"/host/{esx02.moid}")).json()
+    # the cable is out; vCenter notices only after its heartbeat timeout
+    assert host["management_network"] == "DISCONNECTED" and host["connection_state"] == "CONNECTED"
+    api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="power-off")
+    sim.run()
+    assert api.get(vc(lab, f"/host/{esx01.moid}")).json()["power_state"] == "POWERED_OFF"
     assert not VirtualMachine.objects.filter(host=esx01, power_state="poweredOn").exists()
     assert api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="power-off").status_code == 400
-    assert api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="power-on").json()["connection_state"] == "CONNECTED"
+    sim.run(60)
+    assert {h["name"]: h["connection_state"] for h in api.get(vc(lab, "/host")).json()} == {
+        "esx01.lab.local": "NOT_RESPONDING", "esx02.lab.local": "NOT_RESPONDING"}
+    assert api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="power-on").status_code == 202
+    sim.run(120)  # ESXi boots, then vCenter reconnects it
+    host = api.get(vc(lab, f"/host/{esx01.moid}")).json()
+    assert host["power_state"] == "POWERED_ON" and host["connection_state"] == "CONNECTED"
     assert api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="melt").status_code == 400
 
 
-def test_storage_loss_hangs_the_guests_and_a_guest_can_hang_alone(api, lab, esx01, web01, xp01):
+def test_storage_loss_hangs_the_guests_and_a_guest_can_hang_alone(api, lab, esx01, web01, xp01, sim):
     api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="disconnect-storage")
+    sim.run()
     assert api.get(vc(lab, f"/vm/{web01.moid}")).json()["guest_state"] == "HUNG"
     api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="reconnect-storage")
+    sim.run()
     assert api.get(vc(lab, f"/vm/{web01.moid}")).json()["guest_state"] == "RUNNING"
-    hung = api.post(vc(lab, f"/vm/{web01.moid}/fault"), action="guest-hang").json()
+    assert api.post(vc(lab, f"/vm/{web01.moid}/fault"), action="guest-hang").status_code == 202
+    sim.run()
+    hung = api.get(vc(lab, f"/vm/{web01.moid}")).json()
     assert hung["guest_state"] == "HUNG" and not hung["tools_running"]
     assert api.post(vc(lab, f"/vm/{xp01.moid}/fault"), action="guest-hang").status_code == 400  # powered off
+
+
+def test_faults_are_listed_while_active_and_restored_by_id(api, lab, esx01, esx02, sim):
+    faults = f"/labs/{lab.moid}/faults"
+    created = api.post(faults, {"type": "network-partition", "host": esx01.moid, "peer": esx02.moid})
+    assert created.status_code == 202
+    record = f"/labs/{lab.moid}/inputs/{created.json()['input']}"
+    assert api.get(record).json()["state"] == "PENDING"
+    sim.run()
+    assert api.get(record).json() | {"time": None, "applied_time": None} == {
+        "input": created.json()["input"], "kind": "fault.start", "state": "APPLIED", "time": None,
+        "applied_time": None, "result": "", "user": "alice"}
+    (listed,) = api.get(faults).json()
+    assert (listed["type"], listed["host_name"], listed["peer_name"], listed["restoring"]) == (
+        "network-partition", "esx01.lab.local", "esx02.lab.local", False)
+    again = api.post(faults, {"type": "network-partition", "host": esx02.moid, "peer": esx01.moid})
+    assert errors_of(again)[1] == ["A network partition is already simulated on esx01.lab.local and esx02.lab.local."]
+    assert api.delete(f"{faults}/{listed['fault']}").status_code == 202
+    assert api.get(faults).json()[0]["restoring"] is True
+    assert api.delete(f"{faults}/{listed['fault']}").status_code == 400  # once is enough
+    sim.run()
+    assert api.get(faults).json() == []
+    assert api.delete(f"{faults}/fault-999").status_code == 404
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"type": "host-crash"}, "A host crash needs a host."),
+    ({"type": "management-switch", "host": "{esx01}"}, "A management switch failure takes no host."),
+    ({"type": "network-partition", "host": "{esx01}"}, "A network partition needs a second host (peer)."),
+    ({"type": "network-partition", "host": "{esx01}", "peer": "{esx01}"},
+     "A network partition is between two different hosts."),
+    ({"type": "guest-hang", "vm": "{xp01}"}, "XP-Client01 is not powered on: its guest cannot hang."),
+    ({"type": "melt", "host": "{esx01}"}, "Unknown fault type 'melt': use one of host-power-off, host-crash, "
+     "management-network, vmotion-network, storage-paths, ft-logging-network, network-partition, management-switch, "
+     "guest-hang."),
+    ({"type": "host-crash", "host": "host-999"}, "host: no host host-999 in this lab."),
+])
+def test_a_fault_that_cannot_be_simulated_is_refused_and_writes_nothing(api, lab, esx01, xp01, body, message):
+    body = {k: v.format(esx01=esx01.moid, xp01=xp01.moid) for k, v in body.items()}
+    response = api.post(f"/labs/{lab.moid}/faults", body)
+    assert response.status_code == 400 and errors_of(response)[1] == [message]
+    assert not Input.objects.exists()
 
 
 def test_fault_tolerance_actions_exist_and_say_they_are_not_simulated_yet(api, lab, web01):
@@ -299,19 +356,26 @@ def test_what_schemathesis_found_nul_characters_and_unicode_digits_are_refused_c
     assert api.get(vc(lab, "/vm/vm-\u00b2")).status_code == 404
 
 
-def test_what_review_found_evc_storage_loss_and_unreachable_hosts_are_enforced(api, lab, esx01, esx02, xp01, web01):
+def test_what_review_found_evc_storage_loss_and_unreachable_hosts_are_enforced(api, lab, esx01, esx02, xp01, web01,
+                                                                               sim):
     datacenter = api.get(vc(lab, "/datacenter")).json()[0]["datacenter"]
     cluster = api.post(vc(lab, "/cluster"), {"name": "B", "datacenter": datacenter, "evc_mode": "amd-rev-e"}).json()
     moved = api.post(vc(lab, f"/cluster/{cluster['cluster']}/hosts"), {"host": esx01.moid})  # runs W2K8-Web01
     assert moved.status_code == 400 and "EVC mode" in errors_of(moved)[1][0]
     api.post(vc(lab, f"/host/{esx02.moid}/fault"), action="disconnect-storage")
+    sim.run()
     refused = api.post(vc(lab, f"/vm/{xp01.moid}/power"), action="start")
     assert refused.status_code == 400 and "lost access to datastore" in errors_of(refused)[1][0]
     migrate = api.post(vc(lab, f"/vm/{web01.moid}"), {"host": esx02.moid}, action="migrate")
     assert migrate.status_code == 400 and any("not accessible from host esx02" in m for m in errors_of(migrate)[1])
     api.post(vc(lab, f"/host/{esx02.moid}/fault"), action="power-off")
+    sim.run()  # the host is down; vCenter has not noticed yet, and cannot reach it
     nic = api.patch(vc(lab, f"/host/{esx02.moid}/vmkernel/vmk1"), {"vmotion": False})
-    assert nic.status_code == 400 and "cannot change its networking" in errors_of(nic)[1][0]
+    assert nic.status_code == 400 and errors_of(nic)[1] == [
+        "Unable to communicate with the remote host, since it is disconnected."]
+    sim.run(60)
+    nic = api.patch(vc(lab, f"/host/{esx02.moid}/vmkernel/vmk1"), {"vmotion": False})
+    assert errors_of(nic)[1][0].startswith("The operation is not allowed in the current connection state of the host.")
 
 
 def test_unknown_api_paths_and_methods_answer_in_the_error_format(client, api, lab):
@@ -407,7 +471,9 @@ def test_an_unknown_value_gets_the_rules_message_in_a_query_too(api, lab, esx01)
     response = api.post(vc(lab, f"/host/{esx01.moid}/fault"), action="melt")
     assert errors_of(response)[1] == ["Unknown host fault 'melt': use one of power-off, power-on, crash, "
                                       "disconnect-management-network, reconnect-management-network, "
-                                      "disconnect-storage, reconnect-storage."]
+                                      "disconnect-vmotion-network, reconnect-vmotion-network, disconnect-storage, "
+                                      "reconnect-storage, disconnect-ft-logging-network, "
+                                      "reconnect-ft-logging-network."]
 
 
 def test_a_profile_and_explicit_specs_together_are_refused_not_half_ignored(api, lab):
