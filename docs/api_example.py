@@ -5,7 +5,8 @@
 
 It logs in (POST /api/session), finds the caller's seed-article lab, migrates the running web
 server VM to the other host with high priority, follows the task's phases until it ends, and
-prints where the VM runs now. The clock runs at 10x meanwhile, so it takes a few seconds.
+prints where the VM runs now. The clock runs at 10x meanwhile, so it takes a few seconds; the
+lab's clock speed (and pause) is put back as it was when the script ends, even on Ctrl+C.
 """
 
 import argparse
@@ -13,6 +14,7 @@ import base64
 import json
 import sys
 import time
+from datetime import datetime
 import urllib.error
 import urllib.request
 
@@ -54,7 +56,23 @@ def main() -> None:
     target = next(h for h in hosts if h != vm["host"])
     print(f"{vm['name']} runs on {hosts[vm['host']]}; migrating it to {hosts[target]} (VMotion, high priority)")
 
+    clock = api.call("GET", f"{base}/clock")
     api.call("PATCH", f"{base}/clock", {"speed": 10, "paused": False})
+    try:
+        state = _follow(api, base, vm, target)
+    finally:  # the lab's clock as the instructor had it
+        api.call("PATCH", f"{base}/clock", {"speed": clock["speed"], "paused": clock["paused"]})
+    if state["state"] == "FAILED":
+        sys.exit(f"The migration failed: {state['error']}")
+    seconds = (_parse(state["end_time"]) - _parse(state["start_time"]))
+    vm = api.call("GET", f"{base}/vcenter/vm/{vm['vm']}")
+    print(f"Completed in {seconds:.0f} simulated seconds: {vm['name']} now runs on {hosts[vm['host']]}, "
+          f"guest {vm['guest_state'].lower()}, up {vm['guest_uptime_s']} s (it did not reboot)")
+    api.call("DELETE", "/session")
+
+
+def _follow(api: Api, base: str, vm: dict, target: str) -> dict:
+    """Starts the migration and prints each new phase until the task ends; returns its last state."""
     task = api.call("POST", f"{base}/vcenter/vm/{vm['vm']}?action=migrate", {"host": target, "priority": "high"})["task"]
     last = None
     while True:
@@ -66,18 +84,10 @@ def main() -> None:
         if state["state"] in ("SUCCEEDED", "FAILED"):
             break
         time.sleep(0.2)
-    if state["state"] == "FAILED":
-        sys.exit(f"The migration failed: {state['error']}")
-    seconds = (_parse(state["end_time"]) - _parse(state["start_time"]))
-    vm = api.call("GET", f"{base}/vcenter/vm/{vm['vm']}")
-    print(f"Completed in {seconds:.0f} simulated seconds: {vm['name']} now runs on {hosts[vm['host']]}, "
-          f"guest {vm['guest_state'].lower()}, up {vm['guest_uptime_s']} s (it did not reboot)")
-    api.call("DELETE", "/session")
+    return state
 
 
 def _parse(stamp: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 

@@ -21,3 +21,5 @@ def test_the_documented_example_migrates_the_vm(live_server, lab, runner_thread)
     assert "Pre-copy round 1" in result.stdout
     assert "now runs on esx02.lab.local" in result.stdout and "it did not reboot" in result.stdout
     assert vm_named(lab, "W2K8-Web01").host.name == "esx02.lab.local"
+    lab.refresh_from_db()
+    assert lab.clock_speed == 1 and not lab.clock_paused, "the script puts the instructor's clock speed back"
