@@ -185,6 +185,12 @@ def test_refusals(lab, sim, esx01, owner):
 def test_a_disconnected_host_can_be_removed(lab, sim, esx01, owner):
     host_command(host=esx01, command="disconnect", user=owner)
     sim.run(5)
+    host_command(host=esx01, command="connect", user=owner)
+    with pytest.raises(ResourceBusy, match="Another task is already in progress: Reconnect host"):
+        services.host_remove(host=fresh(esx01), user=owner)
+    sim.run(CONNECT_S)
+    host_command(host=esx01, command="disconnect", user=owner)
+    sim.run(5)
     services.host_remove(host=fresh(esx01), user=owner)
     assert not Host.objects.filter(pk=esx01.pk).exists()
     assert not VirtualMachine.objects.filter(host_id=esx01.pk).exists()
