@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from inventory.choices import ConnectionState, HostPowerState, VmPowerState
 from inventory.models import Host, Lab
-from inventory.rules import Choice
+from inventory.rules import Choice, text_problems
 from inventory.services.common import refuse
 from operations.checks.connection import connection_problems
 from operations.engine.changes import UNREACHABLE, Change, HostBooting, HostDisconnected, HostDown
@@ -75,9 +75,7 @@ def host_command(*, host: Host, command: str, user, reason: str = "") -> Task:
     it (a host not connected: the connection rule; standby only without powered-on VMs; one
     command at a time on a host), otherwise a task that the simulation plays from this instant.
     `reason`: what Reboot and Shut Down log (vSphere asks for one)."""
-    refuse(HOST_COMMAND.problems(command))
-    if len(reason) > MAX_REASON:
-        refuse([f"The reason is at most {MAX_REASON} characters long."])
+    refuse(HOST_COMMAND.problems(command), text_problems(reason, subject="The reason", max_length=MAX_REASON))
     host = reread(host, "datacenter", "lab")
     running = active_command(host)
     if running is not None:

@@ -165,6 +165,10 @@ def test_standby_is_refused_with_a_powered_on_vm_and_round_trips_without(lab, si
 def test_refusals(lab, sim, esx01, owner):
     with pytest.raises(InvalidArgument):
         host_command(host=esx01, command="explode", user=owner)
+    with pytest.raises(InvalidArgument, match="^The reason may not contain control"):
+        host_command(host=esx01, command="reboot", user=owner, reason="BIOS\u202eupdate")
+    with pytest.raises(InvalidArgument, match="^The reason must be 200 characters or fewer.$"):
+        host_command(host=esx01, command="shutdown", user=owner, reason="x" * 201)
     with pytest.raises(InvalidState, match="^Host esx01.lab.local is already connected.$"):
         host_command(host=esx01, command="connect", user=owner)
     with pytest.raises(InvalidState, match="is not in standby mode"):
