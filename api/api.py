@@ -4,12 +4,14 @@ views; errors come back as vSphere REST errors."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.db import DatabaseError
 from django.http import Http404
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from pydantic import ValidationError as PydanticValidationError
 
 from inventory import services
 from inventory.hardware import PROFILES_BY_KEY, HostSpec
@@ -23,6 +25,7 @@ from operations.faults import InvalidArgument, VimFault
 from operations.models import Event, Fault, Input, Task
 from operations.services import clock as clock_services
 from operations.services.faults import fault_end, fault_start, host_fault_action, vm_fault_action
+from operations.services.host_commands import host_command
 from operations.services.locking import GENERAL
 from operations.services.migrate import vm_migrate
 from operations.services.power import vm_power
@@ -36,7 +39,7 @@ from .models import ApiSession
 from .schemas import (
     RULE, Advance, AdvanceAction, CancelAction, ClockOut, ClockPatch, ClusterCreate, ClusterHostIn, ClusterOut,
     ClusterPatch, DatacenterOut, DatastoreOut, EventOut, FaultCreate, FaultOut, FaultToleranceAction, HostCreate,
-    HostFault, HostOut, InputOut, InputRef, LabCreate, LabOut, MigrateAction, MigrateSpec, NameIn, NetworkOut,
+    HostCommand, HostCommandIn, HostFault, HostOut, InputOut, InputRef, LabCreate, LabOut, MigrateAction, MigrateSpec, NameIn, NetworkOut,
     PowerAction, TaskOut, TaskRef, VmCreate, VmFault, VmkernelOut, VmkernelPatch, VmOut, VmPatch,
 )
 
@@ -379,6 +382,33 @@ def vmkernel_patch(request, lab: str, host: str, nic: str, spec: VmkernelPatch):
 def host_fault(request, lab: str, host: str, action: HostFault = Query(...)):
     h = _obj(_lab(request, lab), host, Host, "host")
     return Status(202, {"input": host_fault_action(host=h, action=action, user=request.auth).moid})
+
+
+# --- host commands (the host's menu: Disconnect, Connect, Reboot, Shut Down, Standby) --------
+
+def _optional_body(request, schema):
+    """A body that may be left out (nothing: the schema's defaults), parsed as the API parses bodies."""
+    if not request.body.strip():
+        return schema()
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        raise InvalidArgument("Cannot parse request body") from None
+    try:
+        return schema.model_validate(data)
+    except PydanticValidationError as error:
+        raise ValidationError([{**e, "loc": ("body", "spec", *e["loc"])} for e in error.errors()]) from None
+
+
+@vc.post("/{lab}/vcenter/host/{host}", response={202: TaskRef, **ERRORS},
+         summary="action=disconnect|connect|reboot|shutdown|enter-standby|exit-standby: a task; body optional, "
+                 "{\"reason\": ...} for Reboot and Shut Down",
+         openapi_extra={"requestBody": {"required": False, "content": {
+             "application/json": {"schema": HostCommandIn.model_json_schema()}}}})
+def host_action(request, lab: str, host: str, action: HostCommand = Query(...)):
+    h = _obj(_lab(request, lab), host, Host, "host")
+    spec = _optional_body(request, HostCommandIn)
+    return Status(202, {"task": host_command(host=h, command=action, user=request.auth, reason=spec.reason).moid})
 
 
 @vc.get("/{lab}/vcenter/datastore", response={200: list[DatastoreOut], **ERRORS})

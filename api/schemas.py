@@ -28,6 +28,7 @@ from inventory.rules import (
 from operations.engine.clock import MAX_SPEED, MIN_SPEED
 from operations.services.clock import MAX_ADVANCE_S
 from operations.services.faults import FAULT_TYPE, HOST_FAULT, VM_FAULT
+from operations.services.host_commands import HOST_COMMAND, MAX_REASON
 from operations.services.migrate import PRIORITY
 
 RULE = "rule"  # the error type of a refusal in a rule's words: the API shows the message alone
@@ -89,6 +90,8 @@ Priority = enum_of("MigratePriority", PRIORITY, "VMotion priority: high reserves
 AdmissionControlPolicy = enum_of("AdmissionControlPolicy", ADMISSION_CONTROL_POLICY)
 HostFault = enum_of("HostFault", HOST_FAULT, "A host's simulated failure and its restore, by action")
 VmFault = enum_of("VmFault", VM_FAULT)
+HostCommand = enum_of("HostCommand", HOST_COMMAND, "A host command of the host's menu: Disconnect, Connect, Reboot, "
+                      "Shut Down, Enter and Exit Standby Mode")
 FaultType = enum_of("FaultType", FAULT_TYPE, "A simulated failure (GET /api/labs/{lab}/faults lists the active ones)")
 PowerAction = enum_of("PowerAction", Choice("power action", ("start", "stop", "reset", "shutdown")))
 FaultToleranceAction = enum_of("FaultToleranceAction", Choice("Fault Tolerance action", (
@@ -400,3 +403,7 @@ class ClockPatch(Body):
 
 class Advance(Body):
     seconds: Number = documented(exclusiveMinimum=0, maximum=MAX_ADVANCE_S)
+
+
+class HostCommandIn(Body):
+    reason: str = documented("", description="Why (Reboot and Shut Down log it)", maxLength=MAX_REASON)

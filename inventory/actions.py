@@ -15,7 +15,7 @@ from inventory import forms, services
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from inventory.selectors import hosts_in, object_for
-from operations.services import power
+from operations.services import host_commands, power
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,36 @@ def _removing_vm(vm, service, user):
     return host
 
 
+def _host_command(command: str):
+    def run(host, d, user):
+        host_commands.host_command(host=host, command=command, user=user, reason=d.get("reason", ""))
+        return host
+    return run
+
+
+def _connected_and_on(host) -> bool:
+    return host.connection_state == "connected" and host.power_state == "poweredOn"
+
+
+# the host's commands (Disconnect / Connect, standby, Reboot, Shut Down), each a task
+HOST_COMMANDS = [
+    Action("disconnect", "Disconnect", _host_command("disconnect"), available=lambda h: h.connection_state != "disconnected",
+           confirm="Disconnect the host? vCenter stops managing it until it is connected again; its virtual machines "
+                   "keep running."),
+    Action("connect", "Connect", _host_command("connect"), available=lambda h: h.connection_state != "connected",
+           dialog=False),
+    Action("enter-standby", "Enter Standby Mode", _host_command("enter-standby"), available=_connected_and_on,
+           confirm="Put the host in standby mode? It powers down until it is brought out of standby mode. It must run "
+                   "no powered-on virtual machine."),
+    Action("exit-standby", "Exit Standby Mode", _host_command("exit-standby"),
+           available=lambda h: h.power_state == "standBy", dialog=False),
+    Action("reboot", "Reboot", _host_command("reboot"), available=_connected_and_on, danger=True,
+           form=lambda h, data=None: forms.HostReasonForm(data, host=h), confirm="Reboot the host?"),
+    Action("shutdown", "Shut Down", _host_command("shutdown"), available=_connected_and_on, danger=True,
+           form=lambda h, data=None: forms.HostReasonForm(data, host=h), confirm="Shut down the host?"),
+]
+
+
 def _parent(obj):
     return obj.datacenter if isinstance(obj, Cluster) else obj.lab
 
@@ -163,8 +193,9 @@ ACTIONS: dict[str, list[Action]] = {
                confirm="Enter maintenance mode? The host runs no virtual machines while in maintenance mode."),
         Action("exit-maintenance", "Exit Maintenance Mode", lambda h, d, u: services.host_exit_maintenance(host=h, user=u),
                available=lambda h: h.in_maintenance_mode, dialog=False),
+        *HOST_COMMANDS,
         Action("remove", "Remove", lambda h, d, u: services.host_remove(host=h, user=u) or h.cluster or h.datacenter,
-               available=lambda h: h.in_maintenance_mode, danger=True,
+               available=lambda h: h.in_maintenance_mode or h.connection_state == "disconnected", danger=True,
                confirm="Remove this host and all its virtual machines from the inventory? Their files stay on the datastores."),
     ],
     "vm": [

@@ -250,7 +250,20 @@ class ConfirmForm(forms.Form):
     """A dialog that only asks 'Are you sure?'."""
 
 
+class HostReasonForm(forms.Form):
+    """Reboot and Shut Down: vSphere asks for a reason (logged with the event), and warns when the
+    host is not in maintenance mode (its running virtual machines go down with it)."""
+
+    reason = Text("Enter a reason for this action", maxlength=200)
+
+    def __init__(self, data=None, *, host):
+        super().__init__(data)
+        self.warning = "" if host.in_maintenance_mode else (
+            f"The host {host.name} is not in maintenance mode. The virtual machines running on it are powered off "
+            f"with it.")
+
+
 __all__ = [
-    "AddHostForm", "ConfirmForm", "EditSettingsForm", "MoveHostForm", "NameForm", "NewClusterForm", "NewLabForm",
+    "AddHostForm", "ConfirmForm", "EditSettingsForm", "HostReasonForm", "MoveHostForm", "NameForm", "NewClusterForm", "NewLabForm",
     "NewVmForm", "SnapshotChoiceForm", "SnapshotForm",
 ]

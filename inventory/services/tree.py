@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from inventory.builder import add_local_datastores, build_networking, vm_network
-from inventory.choices import ADMISSION_CONTROL_POLICY, StorageBacking, VmPowerState
+from inventory.choices import ADMISSION_CONTROL_POLICY, ConnectionState, StorageBacking, VmPowerState
 from inventory.hardware import ESX_BUILDS, EVC_LABELS, HostSpec, evc_supported
 from inventory.models import (
     Cluster, Datacenter, Datastore, Host, Lab, Network, VMkernelNic,
@@ -14,7 +14,8 @@ from inventory.rules import (
     ESX_VERSION, EVC_MODE, failover_problems, host_name_problems, host_spec_problems, management_ip_problems,
     switch_problems,
 )
-from operations.faults import InvalidArgument, InvalidState, ResourceInUse
+from operations.faults import InvalidArgument, InvalidState, ResourceBusy, ResourceInUse
+from operations.models import Task, TaskState
 from operations.services import record
 from operations.services.connection import require_manageable
 from operations.services.locking import claiming_name, lab_write, reread
@@ -199,13 +200,18 @@ def host_exit_maintenance(*, host: Host, user) -> Host:
 
 @lab_write("host")
 def host_remove(*, host: Host, user) -> None:
-    """Remove host: only in maintenance mode. Its VMs leave the inventory with it (their files stay
+    """Remove host: only in maintenance mode or disconnected (vCenter no longer manages it). Its VMs leave the inventory with it (their files stay
     on the datastores); a local datastore no other host sees goes too."""
     from .vms import vm_files_left_behind
 
     host = Host.objects.select_for_update().get(pk=host.pk)
-    if not host.in_maintenance_mode:
-        raise InvalidState(f"Host {host.name} must be in maintenance mode before it can be removed.")
+    if not host.in_maintenance_mode and host.connection_state != ConnectionState.DISCONNECTED:
+        raise InvalidState(f"Host {host.name} must be in maintenance mode or disconnected before it can be removed.")
+    command = Task.objects.filter(lab_id=host.lab_id, object_moid=host.moid, kind="",
+                                  state__in=(TaskState.QUEUED, TaskState.RUNNING)).first()
+    if command is not None:  # a host command (Reconnect host...) still runs on it
+        raise ResourceBusy(f"Another task is already in progress: {command.name} on {host.name} ({command.moid}). "
+                           f"Wait for it to finish.")
     lab, name, datacenter = host.lab, host.name, host.datacenter
     for vm in host.vms.all():
         vm_files_left_behind(vm)

@@ -41,6 +41,7 @@ class HostView:
     up: bool  # ESXi runs (powered on and booted)
     management: bool  # its management network reaches vCenter
     connection: str  # vCenter's view: connected, notResponding, disconnected
+    standby: bool = False  # in standby mode: vCenter put it there and expects no heartbeat
 
 
 def key(host_id: int) -> str:
@@ -77,7 +78,7 @@ class HostMonitor:
         if isinstance(change, (HostDown, ManagementLost)):
             if isinstance(change, HostDown):
                 data["boot_until"] = None  # power lost again while booting
-            if view.connection == CONNECTED and data["silent_since"] is None:
+            if view.connection == CONNECTED and data["silent_since"] is None and not view.standby:
                 data["silent_since"] = now  # the heartbeats stop now; vCenter notices after the timeout
         elif isinstance(change, HostBooting):
             data["boot_until"] = now + BOOT_S

@@ -5,8 +5,9 @@ An effect is `fn(*, lab, now, **args) -> list[Change]`: it locks what it changes
 lock, in the documented order), changes rows, records events, and returns the engine Changes it
 caused; the runner dispatches them in the same transaction (operations/services/reactions.py).
 Register one with `register_effect(name, fn)`; vCenter's host connection monitor registers
-`host-not-responding`, `host-connected` and `host-up` (operations/services/monitor.py). Host
-commands and HA will add theirs (and the journal API's `op.effect(name, **args)` calls them).
+`host-not-responding`, `host-connected` and `host-up` (operations/services/monitor.py); host
+commands `host-command-record`, `host-disconnect`, `host-power-down`, `host-standby`, `host-wake`
+(operations/services/host_commands.py). HA will add its own (and the journal API's `op.effect(name, **args)` calls them).
 """
 
 from __future__ import annotations

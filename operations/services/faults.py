@@ -39,6 +39,7 @@ FAULT_TYPE = Choice("fault type", FAULT_TYPES)
 HOST_FAULT = Choice("host fault", HOST_ACTIONS)
 VM_FAULT = Choice("virtual machine fault", VM_ACTIONS)
 START, END = "fault.start", "fault.end"
+POWER_ON = "host.power-on"  # a host powered off by Shut Down (no simulated failure to end) is powered on
 
 STARTED = {  # the lab's note of what the teacher (or a scenario) broke
     "host-power-off": "Simulated failure: {host} lost power",
@@ -186,7 +187,15 @@ def _restore(lab: Lab, kinds: tuple[FaultKind, ...], host, peer, vm, user) -> In
             payload = {"type": spec.kind, "host": entry["host"], "peer": entry["peer"], "vm": entry["vm"],
                        "fault": entry["fault"]}
             return input_write(lab=lab, kind=END, payload=payload, user=user)
+    if kinds[0].group == "power" and host is not None and _shut_down(host):
+        return input_write(lab=lab, kind=POWER_ON, payload={"host": host.pk}, user=user)
     raise InvalidState(not_simulated(kinds[0], **_names(lab.pk, *ids)))
+
+
+def _shut_down(host: Host) -> bool:
+    """Powered off without a simulated failure (Shut Down), not booting, no power-on pending."""
+    pending = Input.objects.filter(lab_id=host.lab_id, applied=False, kind=POWER_ON, payload__host=host.pk)
+    return host.power_state == HostPowerState.POWERED_OFF and not _booting(host) and not pending.exists()
 
 
 def host_fault_action(*, host: Host, action: str, user) -> Input:
@@ -331,6 +340,19 @@ def _apply_end(record: Input, now: float) -> Applied:
     return Applied("", derive_links(lab, hosts, now=now, user=user))
 
 
+def _apply_power_on(record: Input, now: float) -> Applied:
+    """Someone pressed the power button of a host that was shut down: ESXi boots (the monitor)."""
+    host, _, _, missing = _resolve(record)
+    if missing:
+        return _ignored(record, missing, now)
+    host = lock_hosts([host.pk])[host.pk]
+    if host.power_state != HostPowerState.POWERED_OFF or _booting(host):
+        return _ignored(record, f"host {host.name} is not powered off", now)
+    event_log(lab=record.lab, type="GeneralHostInfoEvent", target=host, user=record.initiator, at=now,
+              message=f"Host {host.name} is powered on; ESXi boots")
+    return Applied("", [HostBooting(host.pk)])
+
+
 def guest_restarted(vm: VirtualMachine, now: float) -> None:
     """The VM was powered off or reset: whatever hung its guest is over, except disks its host
     still cannot reach (the guest hangs again as it boots). `vm` is locked by the caller."""
@@ -340,3 +362,4 @@ def guest_restarted(vm: VirtualMachine, now: float) -> None:
 
 register_input(START, _apply_start)
 register_input(END, _apply_end)
+register_input(POWER_ON, _apply_power_on)

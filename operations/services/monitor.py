@@ -18,7 +18,7 @@ def host_view(lab_id: int, agent_key: str) -> HostView | None:
     if host is None:
         return None
     return HostView(up=host.power_state == HostPowerState.POWERED_ON, management=host.management_connected,
-                    connection=host.connection_state)
+                    connection=host.connection_state, standby=host.power_state == HostPowerState.STANDBY)
 
 
 def _locked(host_id: int) -> Host | None:

@@ -45,6 +45,7 @@ REQUESTS = {
     "vmkernel_list": ({"host": "esx01"}, {}, None, OK),
     "vmkernel_patch": ({"host": "esx01", "nic": "vmk1"}, {}, {"vmotion": True}, OK),
     "host_fault": ({"host": "esx09"}, {"action": "disconnect-management-network"}, None, OK),  # the host added above
+    "host_action": ({"host": "esx09"}, {"action": "disconnect"}, None, OK),
     "datastore_list": ({}, {"names": "iscsi-vmfs01"}, None, OK),
     "datastore_get": ({"datastore": "datastore"}, {}, None, OK),
     "network_list": ({}, {}, None, OK),
