@@ -9,4 +9,4 @@ class OperationsConfig(AppConfig):
         # each registers what the runner finds by name: timed operations (Kind), input appliers,
         # agent kinds with their facts and effects
         from .engine import monitor  # noqa: F401
-        from .services import faults, migrate, monitor as monitor_side, power  # noqa: F401
+        from .services import faults, migrate, monitor as monitor_side, power, scenarios  # noqa: F401
