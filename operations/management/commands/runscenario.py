@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from inventory.models import Lab
 from inventory.presets import PRESET_KEYS, lab_create
@@ -38,26 +39,9 @@ class Command(BaseCommand):
         if user and person is None:
             raise CommandError(f"No user named '{user}'.")
         try:
-            if preset:
-                if person is None:
-                    raise CommandError("--preset needs --user, the owner of the lab it creates.")
-                taken = set(Lab.objects.filter(owner=person).values_list("name", flat=True))
-                label = f"Scenario {path.name.removesuffix('.scenario')}"[:70]
-                free = next(f"{label} ({n})" if n > 1 else label for n in range(1, 10_000)
-                            if (f"{label} ({n})" if n > 1 else label) not in taken)
-                the_lab = lab_create(owner=person, preset=preset, name=free, quota=False)
-                pause(the_lab, at_zero=True)
-            else:
-                the_lab = Lab.objects.filter(pk=lab).first()
-                if the_lab is None:
-                    raise CommandError(f"No lab with id {lab}.")
-                person = person or the_lab.owner
-                pause(the_lab)
-            scenario = scenario_start(lab=the_lab, text=text, user=person,
-                                      name=name if name is not None else path.name.removesuffix(".scenario"))
+            with transaction.atomic():  # a refused script leaves no lab made for it
+                scenario = self._start(text, path, lab, preset, person, name)
         except InvalidArgument as refused:
-            if preset:
-                the_lab.delete()  # made for this run only
             self.stderr.write(f"{file}: the scenario was refused:")
             for message in refused.messages:
                 self.stderr.write(f"  {message}")
@@ -73,3 +57,23 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if scenario.state != ScenarioState.PASSED:
             raise CommandError(f"Scenario {path.name} {scenario.state}.", returncode=FAILED)
+
+    def _start(self, text, path, lab, preset, person, name):
+        """The scenario started on the lab (a fresh one from the preset, or lab `lab`), its clock paused."""
+        if preset:
+            if person is None:
+                raise CommandError("--preset needs --user, the owner of the lab it creates.")
+            taken = set(Lab.objects.filter(owner=person).values_list("name", flat=True))
+            label = f"Scenario {path.name.removesuffix('.scenario')}"[:70]
+            free = next(f"{label} ({n})" if n > 1 else label for n in range(1, 10_000)
+                        if (f"{label} ({n})" if n > 1 else label) not in taken)
+            the_lab = lab_create(owner=person, preset=preset, name=free, quota=False)
+            pause(the_lab, at_zero=True)
+        else:
+            the_lab = Lab.objects.filter(pk=lab).first()
+            if the_lab is None:
+                raise CommandError(f"No lab with id {lab}.")
+            person = person or the_lab.owner
+            pause(the_lab)
+        return scenario_start(lab=the_lab, text=text, user=person,
+                              name=name if name is not None else path.name.removesuffix(".scenario"))
