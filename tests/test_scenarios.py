@@ -14,9 +14,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from inventory.models import Lab
 from operations.faults import InvalidArgument
 from operations.models import Event, Input, Scenario, Task
-from operations.services.scenarios import event_lines, scenario_start
+from operations.services.scenarios import event_lines, outcome_lines, scenario_start
+from tests.conftest import advance
+from tests.test_runner_restart import eventually, kill, workers  # noqa: F401 - workers is a fixture
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 HOST_COMMANDS = ("disconnect", "connect", "reboot", "shutdown", "enter-standby", "exit-standby")
@@ -164,8 +167,6 @@ def test_runscenario_exit_status(owner, tmp_path):
 
 @pytest.mark.django_db
 def test_runscenario_on_an_existing_lab_with_a_running_clock(lab, owner, tmp_path):
-    from inventory.models import Lab
-
     Lab.objects.filter(pk=lab.pk).update(clock_paused=False, sim_seconds=500.0)
     script = tmp_path / "cable.scenario"
     script.write_text("at 00:00 disconnect-management-network host esx02.lab.local\n"
@@ -174,3 +175,23 @@ def test_runscenario_on_an_existing_lab_with_a_running_clock(lab, owner, tmp_pat
     assert code == 0, out + err
     assert "+01:00.0  HostNotRespondingEvent  Host esx02.lab.local in Datacenter is not responding" in out
     assert Lab.objects.get(pk=lab.pk).clock_paused
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kill_of_the_runner_in_the_middle_of_a_scenario_gives_the_same_log(lab, owner, workers):  # noqa: F811
+    path = SCENARIOS / "vmotion-source-crash.scenario"
+    scenario = scenario_start(lab=lab, user=owner, name=path.stem, text=path.read_text())
+    worker = workers()
+    advance(lab, 40)  # past the crash, before the heartbeat timeout and the script's next line (01:09)
+    eventually(lambda: Lab.objects.filter(pk=lab.pk, sim_processed__gte=40).exists(), "the worker to play 40 s")
+    kill(worker)
+    scenario.refresh_from_db()
+    assert scenario.state == "running" and scenario.outcomes["14"]["outcome"] == "pending"
+
+    second = workers()
+    advance(lab, 211 - 40)  # to the script's last instant, 03:31
+    eventually(lambda: Scenario.objects.filter(pk=scenario.pk).exclude(state="running").exists(), "the scenario's end")
+    kill(second)
+    scenario.refresh_from_db()
+    golden = path.with_suffix(".log").read_text(encoding="utf-8")
+    assert "\n".join(event_lines(scenario) + [""] + outcome_lines(scenario)) + "\n" == golden
