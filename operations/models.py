@@ -118,7 +118,7 @@ class Input(models.Model):
 
     lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="inputs")
     at = models.FloatField(help_text="Simulated instant at which it applies")
-    kind = models.CharField(max_length=30)  # fault.start, fault.end (scenario.command, scenario.expect later)
+    kind = models.CharField(max_length=30)  # fault.start, fault.end, scenario.command, scenario.expect
     payload = models.JSONField(default=dict, blank=True)
     initiator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")

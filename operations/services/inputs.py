@@ -9,8 +9,8 @@ in the same transaction and marks the input applied. An applier never raises for
 finds only then (the host was removed meanwhile, a restore of a fault no longer active): it
 returns a result saying why ("ignored: ...") and records an info event.
 
-Kinds now: `fault.start`, `fault.end` (operations/services/faults.py). Scenario scripts add
-`scenario.command` and `scenario.expect` the same way.
+Kinds now: `fault.start`, `fault.end` (operations/services/faults.py), `scenario.command` and
+`scenario.expect` (operations/services/scenarios.py).
 """
 
 from __future__ import annotations
