@@ -230,7 +230,8 @@ def _end(scenario: Scenario, now: float) -> None:
     failed = sorted(n for n, outcome in outcomes if outcome == "failed")
     refused = sorted(n for n, outcome in outcomes if outcome in ("refused", "error"))
     expectations = sum(1 for line in scenario.lines if line["kind"] == EXPECT)
-    scenario.state = ScenarioState.FAILED if failed else ScenarioState.PASSED
+    errors = [n for n, outcome in outcomes if outcome == "error"]
+    scenario.state = (ScenarioState.ERROR if errors else ScenarioState.FAILED if failed else ScenarioState.PASSED)
     scenario.ended_sim = now
     scenario.save(update_fields=["outcomes", "state", "ended_sim"])
     if failed:
@@ -238,6 +239,9 @@ def _end(scenario: Scenario, now: float) -> None:
                    f"(line{'s' if len(failed) > 1 else ''} {', '.join(map(str, failed))})")
     else:
         summary = f"passed: {expectations} of {expectations} expectations held"
+    if errors:
+        summary = f"ended in error (a defect, see the server's log) on line{'s' if len(errors) > 1 else ''} " \
+                  f"{', '.join(map(str, sorted(errors)))}; " + summary
     if refused:
         summary += f"; {len(refused)} command{'s' if len(refused) > 1 else ''} refused " \
                    f"(line{'s' if len(refused) > 1 else ''} {', '.join(map(str, refused))})"
