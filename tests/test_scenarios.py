@@ -195,3 +195,12 @@ def test_a_kill_of_the_runner_in_the_middle_of_a_scenario_gives_the_same_log(lab
     scenario.refresh_from_db()
     golden = path.with_suffix(".log").read_text(encoding="utf-8")
     assert "\n".join(event_lines(scenario) + [""] + outcome_lines(scenario)) + "\n" == golden
+
+
+def test_logs_quote_a_line_without_its_comment(lab, owner, sim):
+    scenario = scenario_start(lab=lab, user=owner, name="quoted", text=(
+        'at 00:00   expect   vm "W2K8-Web01" power off   # it runs: this fails\n'))
+    sim.run(1)
+    assert event_lines(scenario)[1] == (
+        "+00:00.0  ScenarioExpectationFailedEvent  Scenario 'quoted', line 1 (expect vm \"W2K8-Web01\" power off) "
+        "does not hold: expected W2K8-Web01 powered off, found it powered on")

@@ -118,7 +118,7 @@ def check(lab: Lab, text: str) -> list[dict]:
                 for line in lines if line.action not in ACTIONS]
     if problems:
         raise InvalidArgument(*problems)
-    return [{"number": line.number, "text": line.text.strip(), "at": line.at, "verb": line.verb,
+    return [{"number": line.number, "text": line.written, "at": line.at, "verb": line.verb,
              "action": line.action, "kind": line.kind, "params": line.params(),
              "ids": {key: names[key][value] for key, value in line.args.items() if key in OBJECTS}}
             for line in lines]
