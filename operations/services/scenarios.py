@@ -20,6 +20,7 @@ with vSphere's message while the scenario goes on; `fn(step)` of an expectation 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -42,7 +43,7 @@ from .inputs import Applied, input_write, register_input
 from .locking import GENERAL, lab_write
 from .migrate import vm_migrate
 from .power import vm_power
-from .records import event_log
+from .records import event_log, sim_now
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,10 @@ def _names(lab: Lab) -> dict[str, dict[str, int]]:
 def check(lab: Lab, text: str) -> list[dict]:
     """The script's lines resolved against `lab`, or InvalidArgument with every problem, each
     with its line ("line 3: unknown host name 'esx1.lab.local': did you mean 'esx01.lab.local'?")."""
+    nul = [f"line {number}: a NUL character (\\0) is no text: remove it"
+           for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1) if "\0" in raw]
+    if nul:
+        raise InvalidArgument(*nul)
     names = _names(lab)
     vocabulary = VOCABULARY.copy()
     for verb, forms in VOCABULARY.forms.items():  # a verb none of whose actions this version has
@@ -132,7 +137,7 @@ def scenario_start(*, lab: Lab, text: str, user, name: str = "") -> Scenario:
         refuse(name_problems(name, subject="The scenario name"))
     lab = Lab.objects.get(pk=lab.pk)
     lines = check(lab, text)
-    now = lab.now()
+    now = sim_now(lab)
     scenario = Scenario.objects.create(
         lab=lab, name=name, text=text, initiator=user, initiator_name=user.get_username() if user else "System",
         started_sim=now, first_seq=lab.event_seq, lines=lines,

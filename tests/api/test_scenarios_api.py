@@ -60,3 +60,11 @@ def test_a_student_sees_only_the_scenarios_of_labs_they_may_see(api, lab, strang
     assert intruder.get(f"/labs/{lab.moid}/scenarios").status_code == 404
     assert intruder.get(f"/labs/{lab.moid}/scenarios/{mine['scenario']}").status_code == 404
     assert intruder.post(f"/labs/{lab.moid}/scenarios", {"text": "at 00:00 fail-management-switch"}).status_code == 404
+
+
+def test_a_nul_character_is_refused_with_its_line(api, lab):
+    refused = api.post(f"/labs/{lab.moid}/scenarios", {"text": "at 00:00 fail-management-switch\nat 00:01 crash host "
+                                                               "esx01\u0000.lab.local\n"})
+    assert refused.status_code == 400
+    assert [m["default_message"] for m in refused.json()["messages"]] == [
+        "line 2: a NUL character (\\0) is no text: remove it"]
