@@ -22,13 +22,14 @@ from inventory.selectors import (
 )
 from operations.engine.fault_kinds import HOST_ACTIONS, VM_ACTIONS
 from operations.faults import InvalidArgument, VimFault
-from operations.models import Event, Fault, Input, Task
+from operations.models import Event, Fault, Input, Scenario, Task
 from operations.services import clock as clock_services
 from operations.services.faults import fault_end, fault_start, host_fault_action, vm_fault_action
 from operations.services.host_commands import host_command
 from operations.services.locking import GENERAL
 from operations.services.migrate import vm_migrate
 from operations.services.power import vm_power
+from operations.services.scenarios import scenario_start
 from operations.services.tasks import task_cancel
 
 from . import present
@@ -39,8 +40,9 @@ from .models import ApiSession
 from .schemas import (
     RULE, Advance, AdvanceAction, CancelAction, ClockOut, ClockPatch, ClusterCreate, ClusterHostIn, ClusterOut,
     ClusterPatch, DatacenterOut, DatastoreOut, EventOut, FaultCreate, FaultOut, FaultToleranceAction, HostCreate,
-    HostCommand, HostCommandIn, HostFault, HostOut, InputOut, InputRef, LabCreate, LabOut, MigrateAction, MigrateSpec, NameIn, NetworkOut,
-    PowerAction, TaskOut, TaskRef, VmCreate, VmFault, VmkernelOut, VmkernelPatch, VmOut, VmPatch,
+    HostCommand, HostCommandIn, HostFault, HostOut, InputOut, InputRef, LabCreate, LabOut, MigrateAction, MigrateSpec,
+    NameIn, NetworkOut, PowerAction, ScenarioCreate, ScenarioOut, ScenarioRef, ScenarioSummary, TaskOut, TaskRef,
+    VmCreate, VmFault, VmkernelOut, VmkernelPatch, VmOut, VmPatch,
 )
 
 api = NinjaAPI(
@@ -265,6 +267,28 @@ def fault_delete(request, lab: str, fault: str):
           summary="An input (a failure, a restore): PENDING until the simulation applies it, then its result")
 def input_get(request, lab: str, input: str):
     return present.input(_numbered(_lab(request, lab), Input, input, "input-", "input"))
+
+
+# --- scenario scripts (docs/scenarios.md) -----------------------------------------------------
+
+@labs.post("/{lab}/scenarios", response={201: ScenarioRef, **ERRORS}, tags=["scenarios"],
+           summary="Start a scenario script now: its lines apply at their times in simulated time (a script that "
+                   "does not parse, or names what the lab lacks, is refused with every problem by line)")
+def scenario_create(request, lab: str, spec: ScenarioCreate):
+    found = scenario_start(lab=_lab(request, lab), text=spec.text, name=spec.name, user=request.auth)
+    return Status(201, {"scenario": found.moid, "state": found.state.upper()})
+
+
+@labs.get("/{lab}/scenarios", response={200: list[ScenarioSummary], **ERRORS}, tags=["scenarios"],
+          summary="The lab's scenarios, oldest first")
+def scenario_list(request, lab: str):
+    return [present.scenario(s) for s in Scenario.objects.filter(lab=_lab(request, lab)).order_by("pk")]
+
+
+@labs.get("/{lab}/scenarios/{scenario}", response={200: ScenarioOut, **ERRORS}, tags=["scenarios"],
+          summary="A scenario: its state, each line's outcome, and the lab's event log since it started")
+def scenario_get(request, lab: str, scenario: str):
+    return present.scenario(_numbered(_lab(request, lab), Scenario, scenario, "scenario-", "scenario"), full=True)
 
 
 # --- /labs/{lab}/vcenter/... ----------------------------------------------------------------

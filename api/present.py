@@ -8,7 +8,9 @@ from inventory.models import Cluster, Datastore, Host, Network, VirtualMachine
 from operations.checks.ha import HostCapacity, VmNeed, slot_info
 from inventory.selectors import guest_of
 from operations.engine.fault_kinds import FAULT_KINDS
-from operations.models import Fault, Input, Task
+from operations.engine.scenario import format_time
+from operations.models import Fault, Input, Scenario, Task
+from operations.services.scenarios import event_lines as scenario_log
 
 from .schemas import sim_time
 
@@ -133,3 +135,16 @@ def fault(f: Fault) -> dict:
 def input(i: Input) -> dict:  # noqa: A001 - the API's word for it
     return {"input": i.moid, "kind": i.kind, "state": "APPLIED" if i.applied else "PENDING", "time": sim_time(i.at),
             "applied_time": sim_time(i.applied_sim), "result": i.result, "user": i.initiator_name}
+
+
+def scenario(s: Scenario, *, full: bool = False) -> dict:
+    found = {"scenario": s.moid, "state": s.state.upper(), "name": s.name, "user": s.initiator_name,
+             "start_time": sim_time(s.started_sim), "end_time": sim_time(s.ended_sim)}
+    if full:
+        found["lines"] = [
+            {"line": line["number"], "text": line["text"], "at": format_time(line["at"]), "kind": line["kind"],
+             "outcome": s.outcomes.get(str(line["number"]), {}).get("outcome", "pending"),
+             "message": s.outcomes.get(str(line["number"]), {}).get("message", "")}
+            for line in s.lines]
+        found["log"] = scenario_log(s)
+    return found

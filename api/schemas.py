@@ -407,3 +407,37 @@ class Advance(Body):
 
 class HostCommandIn(Body):
     reason: str = documented("", description="Why (Reboot and Shut Down log it)", maxLength=MAX_REASON)
+
+
+# scenario scripts (docs/scenarios.md)
+
+class ScenarioCreate(Body):
+    text: str = Field(..., description="The script: one line per timed input or expectation (docs/scenarios.md)")
+    name: Text = Field("", description="A name for it (the log's and the list's)")
+
+
+class ScenarioRef(Schema):
+    scenario: str
+    state: Literal["RUNNING", "PASSED", "FAILED", "ERROR"]
+
+
+class ScenarioLineOut(Schema):
+    line: int = Field(..., description="its number in the script")
+    text: str
+    at: str = Field(..., description="its time after the scenario's start, as scripts write it (01:30)")
+    kind: Literal["command", "expect"]
+    outcome: Literal["pending", "done", "refused", "met", "failed", "error"]
+    message: str = Field(..., description="a refused command's refusal, or what a failed expectation found")
+
+
+class ScenarioSummary(ScenarioRef):
+    name: str
+    user: str
+    start_time: dt.datetime = Field(..., description="the simulated instant it started")
+    end_time: dt.datetime | None
+
+
+class ScenarioOut(ScenarioSummary):
+    lines: list[ScenarioLineOut]
+    log: list[str] = Field(..., description="the lab's event log since it started, as runscenario prints it "
+                                            "(+00:10.0  VmFailedMigrateEvent  message)")

@@ -118,7 +118,7 @@ class Input(models.Model):
 
     lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="inputs")
     at = models.FloatField(help_text="Simulated instant at which it applies")
-    kind = models.CharField(max_length=30)  # fault.start, fault.end (scenario.command, scenario.expect later)
+    kind = models.CharField(max_length=30)  # fault.start, fault.end, scenario.command, scenario.expect
     payload = models.JSONField(default=dict, blank=True)
     initiator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
@@ -195,3 +195,44 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.state}"
+
+
+class ScenarioState(models.TextChoices):
+    RUNNING = "running", "Running"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    ERROR = "error", "Error"
+
+
+class Scenario(models.Model):
+    """A scenario script run against a lab (docs/scenarios.md): its text, the instant it started,
+    its lines resolved against the lab (`lines`: number, text, at, action, kind, params with the
+    objects' ids) and each line's outcome as the runner applied it (`outcomes`, by line number:
+    {"outcome": pending|done|refused|met|failed|error, "message", "at"}). Each line is applied
+    through an Input (kinds scenario.command and scenario.expect)."""
+
+    MOID_PREFIX = "scenario-"
+
+    lab = models.ForeignKey("inventory.Lab", on_delete=models.CASCADE, related_name="scenarios")
+    name = models.CharField(max_length=80, blank=True)
+    text = models.TextField()
+    initiator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    initiator_name = models.CharField(max_length=150, default="System")
+    started_sim = models.FloatField()
+    ended_sim = models.FloatField(null=True, blank=True)
+    first_seq = models.BigIntegerField(default=0)  # the lab's last event number before it started
+    state = models.CharField(max_length=10, choices=ScenarioState.choices, default=ScenarioState.RUNNING)
+    lines = models.JSONField(default=list, blank=True)
+    outcomes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name or self.moid
+
+    @property
+    def moid(self) -> str:
+        return f"{self.MOID_PREFIX}{self.pk}"

@@ -107,6 +107,11 @@ class Line:
     def kind(self) -> str:
         return self.form.kind
 
+    @property
+    def written(self) -> str:
+        """The line as written, without its comment and extra spaces: what logs quote."""
+        return " ".join(token.shown() for token in _tokenize(self.text))
+
     def params(self) -> dict:
         """JSON-ready: the form's fixed values, then the line's arguments."""
         fixed = {k: list(v) if isinstance(v, tuple) else v for k, v in self.form.fixed.items()}

@@ -10,8 +10,8 @@ finds only then (the host was removed meanwhile, a restore of a fault no longer 
 returns a result saying why ("ignored: ...") and records an info event.
 
 Kinds now: `fault.start`, `fault.end`, `host.power-on` (operations/services/faults.py),
-`host.command` (operations/services/host_commands.py). Scenario scripts add
-`scenario.command` and `scenario.expect` the same way.
+`host.command` (operations/services/host_commands.py), `scenario.command` and `scenario.expect`
+(operations/services/scenarios.py).
 """
 
 from __future__ import annotations

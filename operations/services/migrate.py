@@ -148,7 +148,10 @@ def _vmotion_begin(task: Task, now: float, sharing: int) -> dict:
     usage = usage_by_host([src, dst])
     busy = max(usage[h.pk].cpu_percent for h in (src, dst)) / 100
     workload = WORKLOADS[vm.workload]
-    jitter = random.Random(f"{vm.lab.seed}:{task.pk}").uniform(0.9, 1.1)  # deterministic per lab seed and task
+    # deterministic per lab seed and the task's rank in its lab (not its pk, which depends on the
+    # database's other labs): a scenario replays the same on any fresh lab (tests/scenarios/*.log)
+    rank = Task.objects.filter(lab_id=task.lab_id, pk__lt=task.pk).count()
+    jitter = random.Random(f"{vm.lab.seed}:{rank}").uniform(0.9, 1.1)
     return {
         "memory_mb": vm.memory_mb, "active_mb": round(vm.memory_mb * workload.memory_active),
         "dirty_mb_s": round(workload.dirty_mb_s * jitter, 2),

@@ -10,7 +10,7 @@ import pytest
 
 from inventory import services
 from inventory.models import Datacenter, Datastore, Host, Network
-from operations.models import Event, Fault, Input, Task
+from operations.models import Event, Fault, Input, Scenario, Task
 from operations.services.migrate import vm_migrate
 from tests.conftest import vm_named
 
@@ -31,6 +31,11 @@ REQUESTS = {
     "fault_list": ({}, {}, None, OK),
     "fault_delete": ({"fault": "active_fault"}, {}, None, OK),
     "input_get": ({"input": "last_input"}, {}, None, OK),
+    # a scenario whose only line checks the lab (docs/scenarios.md), then reading it
+    "scenario_create": ({}, {}, {"text": "at 00:00 expect host esx01.lab.local connection connected",
+                                 "name": "matrix"}, OK),
+    "scenario_list": ({}, {}, None, OK),
+    "scenario_get": ({"scenario": "last_scenario"}, {}, None, OK),
     "datacenter_list": ({}, {}, None, OK),
     "datacenter_create": ({}, {}, {"name": "DC-matrix"}, OK),
     "datacenter_get": ({"datacenter": "datacenter"}, {}, None, OK),
@@ -62,7 +67,7 @@ REQUESTS = {
     "vm_fault": ({"vm": "web01"}, {"action": "guest-hang"}, None, OK),
 }
 
-RUN_AFTER = {"task_action", "vm_action", "vm_power_action", "fault_create", "fault_delete"}
+RUN_AFTER = {"task_action", "vm_action", "vm_power_action", "fault_create", "fault_delete", "scenario_create"}
 
 
 def lab_operations(client):
@@ -90,6 +95,7 @@ def context(lab, owner, esx01, esx02, web01, xp01):
 LATEST = {  # objects an earlier operation made: the fault it simulated, the input it wrote
     "active_fault": lambda lab: Fault.objects.filter(lab=lab, ended_sim__isnull=True).last(),
     "last_input": lambda lab: Input.objects.filter(lab=lab).last(),
+    "last_scenario": lambda lab: Scenario.objects.filter(lab=lab).last(),
 }
 
 
