@@ -102,6 +102,18 @@ def call_with(function, arg):
 
 
 @register.filter
+def entries_for(action, obj) -> list:
+    """{% for e in action|entries_for:obj %}: a submenu's entries available on this object."""
+    return action.entries_for(obj)
+
+
+@register.filter
+def question_for(action, obj) -> str:
+    """A confirmation dialog's question, which may name the object (its host, its VMs)."""
+    return action.question(obj)
+
+
+@register.filter
 def get(mapping, key):
     """{{ choices|get:key }}: a dict lookup by a variable key."""
     return mapping.get(key)
