@@ -117,6 +117,8 @@ def _restorable(obj, kind: str) -> bool:
 
 
 def _startable(obj, kind: str) -> bool:
+    if FAULT_KINDS[kind].needs == "vm" and obj.power_state != VmPowerState.POWERED_ON:
+        return False  # only a running guest can hang (the service says so too)
     return not any(not s.restoring for s in _on(obj, kind))
 
 
