@@ -131,6 +131,8 @@ def test_the_fault_panel_lists_what_is_broken_and_restores_it(owner_client, lab,
     sim.run()
     html = owner_client.get(reverse("faults", args=[lab.pk]), **HX).content.decode()
     assert "Nothing is broken" in html and not Fault.objects.filter(ended_sim__isnull=True).exists()
+    # the failure that is on no one object: offered from the panel too
+    assert f'hx-get="{reverse("action", args=[lab.pk, "root", "fault-management-switch"])}"' in html
 
 
 def test_the_panel_works_without_javascript(owner_client, lab, esx01, sim, owner):

@@ -189,6 +189,12 @@ def fault_kind(kind: str):
     return FAULT_KINDS[kind]
 
 
+@register.filter
+def switch_down(faults) -> bool:
+    """Whether the management switch failure is among these active faults (the panel offers it otherwise)."""
+    return any(f.kind == "management-switch" for f in faults)
+
+
 @register.inclusion_tag("operations/partials/fault_badge.html")
 def fault_badge(lab):
     """The navbar's count of simulated failures (pushed as it changes)."""

@@ -90,3 +90,24 @@ def test_a_host_crash_mid_vmotion_seen_live_by_a_second_browser(browser, login, 
     expect(panel).to_contain_text("Nothing is broken")  # Alice's open panel follows too
     assert bob.evaluate("window.notReloaded") is True
     bob_context.close()
+
+
+def test_the_submenu_works_with_the_keyboard(login, lab, esx01, server):
+    page = login("alice", PASSWORD)
+    page.goto(f"{server}/labs/{lab.pk}/")
+    page.locator(".tree .node", has_text="esx01.lab.local").click(button="right")
+    menu = page.locator("#ctxmenu")
+    menu.get_by_role("menuitem", name="Simulate failure").focus()
+    page.keyboard.press("ArrowRight")
+    expect(menu.get_by_role("menuitem", name="Power failure...")).to_be_focused()
+    page.keyboard.press("Tab")  # the next entry
+    expect(menu.get_by_role("menuitem", name="Crash (purple diagnostic screen)...")).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(menu.get_by_role("menuitem", name="Simulate failure")).to_be_focused()
+    page.keyboard.press("Enter")  # a details element: Enter opens it too
+    expect(menu.get_by_role("menuitem", name="Pull the VMotion network cable...")).to_be_visible()
+    menu.get_by_role("menuitem", name="Pull the VMotion network cable...").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("dialog[open] .confirm")).to_contain_text("The VMotion network cable of esx01.lab.local")
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog[open]")).to_have_count(0)
