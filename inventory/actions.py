@@ -12,10 +12,12 @@ from typing import Any, Callable
 from django.urls import reverse
 
 from inventory import forms, services
+from inventory.fault_actions import HOST_KINDS, LAB_KINDS, SUBMENU, VM_KINDS, fault_entries
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from inventory.selectors import hosts_in, object_for
 from operations.services import host_commands, power
+from operations.services.faults import host_fault_action
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,19 @@ class Action:
     form: Callable[..., Any] = lambda obj, data=None: forms.ConfirmForm(data)
     available: Callable[[Any], bool] = lambda obj: True
     dialog: bool = True  # False: the command button posts at once
-    confirm: str = ""  # the question a confirmation dialog asks
+    confirm: str | Callable[[Any], str] = ""  # the question a confirmation dialog asks (or a function of the object)
     submit: str = "OK"
     danger: bool = False
     view: Callable[..., Any] | None = None  # a view of its own (a wizard): (request, lab, obj) -> response
     href: Callable[[Any], str] | None = None  # opens a window instead (the console)
+    title: str = ""  # the dialog's title, when it is not the label
+    entries: tuple["Action", ...] = ()  # a submenu: these entries, each shown when available
+
+    def entries_for(self, obj) -> list["Action"]:
+        return [e for e in self.entries if e.available(obj)]
+
+    def question(self, obj) -> str:
+        return self.confirm(obj) if callable(self.confirm) else self.confirm
 
 
 def kind_of(obj) -> str:
@@ -143,6 +153,9 @@ HOST_COMMANDS = [
            form=lambda h, data=None: forms.HostReasonForm(data, host=h), confirm="Reboot the host?"),
     Action("shutdown", "Shut Down", _host_command("shutdown"), available=_connected_and_on, danger=True,
            form=lambda h, data=None: forms.HostReasonForm(data, host=h), confirm="Shut down the host?"),
+    # a host that was shut down (or lost its power) is powered on through its management board
+    Action("power-on-host", "Power On", lambda h, d, u: host_fault_action(host=h, action="power-on", user=u) and h,
+           available=lambda h: h.power_state == "poweredOff", dialog=False),
 ]
 
 
@@ -164,10 +177,19 @@ def _remove(obj, d, user):
     return parent
 
 
+# --- Simulate failure (issue 10): submenus of the fault catalogue, in inventory/fault_actions.py ---
+def _simulate_failure(kinds: tuple[str, ...]) -> Action:
+    entries = fault_entries(Action, kinds)
+    return Action("simulate-failure", SUBMENU, lambda o, d, u: None, entries=entries,
+                  available=lambda o: any(e.available(o) for e in entries))
+# --- end of Simulate failure ---
+
+
 ACTIONS: dict[str, list[Action]] = {
     "root": [
         Action("new-datacenter", "New Datacenter", lambda lab, d, u: services.datacenter_create(lab=lab, name=d["name"], user=u),
                form=lambda o, data=None: forms.NameForm(data, initial={"name": "New Datacenter"})),
+        _simulate_failure(LAB_KINDS),  # Simulate failure (issue 10)
     ],
     "datacenter": [
         Action("new-cluster", "New Cluster",
@@ -177,6 +199,7 @@ ACTIONS: dict[str, list[Action]] = {
         Action("new-vm", "New Virtual Machine", _new_vm, form=_new_vm_form),
         rename,
         Action("remove", "Remove", _remove, confirm="Remove this datacenter? It must be empty.", danger=True),
+        _simulate_failure(LAB_KINDS),  # Simulate failure (issue 10)
     ],
     "cluster": [
         Action("add-host", "Add Host", _add_host, form=lambda o, data=None: forms.AddHostForm(data)),
@@ -197,6 +220,9 @@ ACTIONS: dict[str, list[Action]] = {
         Action("remove", "Remove", lambda h, d, u: services.host_remove(host=h, user=u) or h.cluster or h.datacenter,
                available=lambda h: h.in_maintenance_mode or h.connection_state == "disconnected", danger=True,
                confirm="Remove this host and all its virtual machines from the inventory? Their files stay on the datastores."),
+        # --- Simulate failure (issue 10) ---
+        _simulate_failure(HOST_KINDS),
+        # --- end of Simulate failure ---
     ],
     "vm": [
         Action("power-on", "Power On", _power("power-on"), available=lambda vm: not _is_on(vm), dialog=False),
@@ -228,6 +254,7 @@ ACTIONS: dict[str, list[Action]] = {
                lambda vm, d, u: _removing_vm(vm, services.vm_destroy, u),
                available=lambda vm: not _is_on(vm), danger=True,
                confirm="Delete this virtual machine and its files from the datastore? This cannot be undone."),
+        _simulate_failure(VM_KINDS),  # Simulate failure (issue 10)
     ],
     "datastore": [rename],
     "network": [],
@@ -239,4 +266,7 @@ def actions_for(obj) -> list[Action]:
 
 
 def find_action(obj, slug: str) -> Action | None:
-    return next((a for a in ACTIONS[kind_of(obj)] if a.slug == slug), None)
+    """The command `slug` of the object's kind, in its menu or a submenu, available or not (its
+    service says why not)."""
+    every = [e for a in ACTIONS[kind_of(obj)] for e in (a, *a.entries)]
+    return next((a for a in every if a.slug == slug and not a.entries), None)

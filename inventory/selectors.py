@@ -178,6 +178,31 @@ def active_faults(lab: Lab) -> list[Fault]:
     return faults
 
 
+@dataclass(frozen=True)
+class Simulated:
+    """A failure as the menus see it: simulated now, or asked and about to be (its input is not
+    applied yet). `restoring`: a restore is asked for it."""
+    kind: str
+    host_id: int | None
+    peer_id: int | None
+    vm_id: int | None
+    restoring: bool = False
+
+    def on_host(self, host_id: int) -> bool:
+        return host_id in (self.host_id, self.peer_id)
+
+
+def simulated_faults(lab: Lab) -> list[Simulated]:
+    """What the "Simulate failure" menus offer to restore (and not to start again): the active
+    faults, then the starts asked and not applied yet, in two queries. A menu opened right after
+    its OK shows the restore even if the runner has not applied the input yet."""
+    found = [Simulated(f.kind, f.host_id, f.peer_id, f.vm_id, f.restoring) for f in active_faults(lab)]
+    for pending in Input.objects.filter(lab=lab, applied=False, kind="fault.start").order_by("pk"):
+        p = pending.payload
+        found.append(Simulated(p.get("type", ""), p.get("host"), p.get("peer"), p.get("vm")))
+    return found
+
+
 def recent_tasks(lab: Lab) -> list[Task]:
     """What the Recent Tasks panel lists: every task in progress, then the newest finished ones."""
     active = ("queued", "running")

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from .views import clock, console, perf, tasks
+from .views import clock, console, faults, perf, tasks
 
 urlpatterns = [
     path("labs/<int:lab_id>/recent-tasks/", tasks.recent_tasks, name="recent-tasks"),
     path("labs/<int:lab_id>/tasks/<int:task_id>/cancel/", tasks.cancel, name="task-cancel"),
     path("labs/<int:lab_id>/clock/", clock.clock, name="clock"),
+    path("labs/<int:lab_id>/faults/", faults.fault_panel, name="faults"),
+    path("labs/<int:lab_id>/faults/<int:fault_id>/restore/", faults.fault_restore, name="fault-restore"),
+    path("labs/<int:lab_id>/faults/restore-all/", faults.fault_restore_all, name="faults-restore-all"),
     path("labs/<int:lab_id>/<str:moid>/console/", console.console, name="console"),
     path("labs/<int:lab_id>/<str:moid>/console/screen/", console.screen, name="console-screen"),
     path("labs/<int:lab_id>/<str:moid>/performance/charts/", perf.performance_charts, name="performance-charts"),

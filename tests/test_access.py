@@ -17,14 +17,15 @@ def lab_urls(lab, esx01, web01):
         "root": "root", "datacenter": dc.moid, "cluster": cluster.moid, "host": esx01.moid, "vm": web01.moid,
         "datastore": Datastore.objects.filter(lab=lab).first().moid, "network": Network.objects.get(lab=lab).moid,
     }
-    urls = [reverse("lab", args=[lab.pk]), reverse("recent-tasks", args=[lab.pk]),
+    urls = [reverse("lab", args=[lab.pk]), reverse("recent-tasks", args=[lab.pk]), reverse("faults", args=[lab.pk]),
             reverse("tree-host", args=[lab.pk, esx01.pk])]
     for kind, moid in objects.items():
         urls.append(reverse("menu", args=[lab.pk, moid]))
         for tab in TABS[kind]:
             urls.append(reverse("object-tab", args=[lab.pk, moid, tab]))
         for action in ACTIONS[kind]:
-            urls.append(reverse("action", args=[lab.pk, moid, action.slug]))
+            for entry in action.entries or (action,):  # a submenu's entries (Simulate failure)
+                urls.append(reverse("action", args=[lab.pk, moid, entry.slug]))
     return urls
 
 

@@ -74,3 +74,16 @@ def test_enter_standby_is_refused_with_the_services_words_and_exit_standby_wakes
     owner_client.post(action(lab, esx02, "exit-standby"))
     sim.run(BOOT_S)
     assert fresh(esx02).power_state == "poweredOn"
+
+
+def test_a_shut_down_host_is_powered_on_from_its_menu(owner_client, lab, esx02, xp01, sim, owner):
+    assert "Power On" not in menu(owner_client, lab, esx02)  # a running host has nothing to power on
+    owner_client.post(action(lab, esx02, "shutdown"), {"reason": "maintenance window"})
+    sim.run(SHUTDOWN_S)
+    assert fresh(esx02).power_state == "poweredOff"
+    assert "Power On" in menu(owner_client, lab, esx02)
+    owner_client.post(action(lab, esx02, "power-on-host"))
+    sim.run(BOOT_S + 5)
+    host = fresh(esx02)
+    assert (host.power_state, host.connection_state) == ("poweredOn", "connected")
+    assert "Power On" not in menu(owner_client, lab, esx02)

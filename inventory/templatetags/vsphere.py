@@ -7,7 +7,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from inventory.choices import state_colour
+from inventory.choices import ConnectionState, HostPowerState
 from inventory.models import SIM_EPOCH
+from inventory.selectors import active_faults
+from operations.engine.fault_kinds import FAULT_KINDS
 
 register = template.Library()
 
@@ -102,6 +105,18 @@ def call_with(function, arg):
 
 
 @register.filter
+def entries_for(action, obj) -> list:
+    """{% for e in action|entries_for:obj %}: a submenu's entries available on this object."""
+    return action.entries_for(obj)
+
+
+@register.filter
+def question_for(action, obj) -> str:
+    """A confirmation dialog's question, which may name the object (its host, its VMs)."""
+    return action.question(obj)
+
+
+@register.filter
 def get(mapping, key):
     """{{ choices|get:key }}: a dict lookup by a variable key."""
     return mapping.get(key)
@@ -166,3 +181,56 @@ def simclock(seconds) -> str:
 @register.filter
 def chart_path(chart, series) -> str:
     return chart.path(series)
+
+
+@register.filter
+def fault_kind(kind: str):
+    """{{ fault.kind|fault_kind }}: the catalogue's entry (label, restore label)."""
+    return FAULT_KINDS[kind]
+
+
+@register.filter
+def switch_down(faults) -> bool:
+    """Whether the management switch failure is among these active faults (the panel offers it otherwise)."""
+    return any(f.kind == "management-switch" for f in faults)
+
+
+@register.inclusion_tag("operations/partials/fault_badge.html")
+def fault_badge(lab):
+    """The navbar's count of simulated failures (pushed as it changes)."""
+    return {"count": len(active_faults(lab))}
+
+
+# --- a host's state as the vSphere Client shows it: the words after its name, its icon, greyed ---
+
+@register.filter
+def host_state(host) -> str:
+    """What the tree and the Summary header write after a host's name: "esx01.lab.local (not
+    responding)". vCenter's view first; then the physical power state, which this simulator shows
+    at once [model]."""
+    if host.connection_state == ConnectionState.NOT_RESPONDING:
+        return "not responding"
+    if host.connection_state == ConnectionState.DISCONNECTED:
+        return "disconnected"
+    if host.power_state == HostPowerState.STANDBY:
+        return "standby mode"
+    if host.power_state == HostPowerState.POWERED_OFF:
+        return "powered off"
+    if host.in_maintenance_mode:
+        return "maintenance mode"
+    return ""
+
+
+@register.filter
+def host_icon(host) -> str:
+    """The host icon's variant: red for not responding, grey for disconnected, a moon in standby."""
+    return {
+        "not responding": "host-notresp", "disconnected": "host-disconnected", "standby mode": "host-standby",
+        "powered off": "host-off", "maintenance mode": "host-maint",
+    }.get(host_state(host), "host")
+
+
+@register.filter
+def host_greyed(host) -> bool:
+    """Greyed in the tree and its Summary: vCenter does not hear from it, or it is not running."""
+    return host.connection_state != ConnectionState.CONNECTED or host.power_state != HostPowerState.POWERED_ON

@@ -10,7 +10,9 @@ from inventory.models import Host, Lab, VirtualMachine
 from inventory.views.pages import PAGE_SIZE
 from django.core.paginator import Paginator
 
-from inventory.selectors import TREE_INLINE_VM_LIMIT, host_live, inventory_tree, recent_tasks, vm_live, vms_in
+from inventory.selectors import (
+    TREE_INLINE_VM_LIMIT, active_faults, host_live, inventory_tree, recent_tasks, vm_live, vms_in,
+)
 from operations.models import Event, Task
 
 EVENTS_SHOWN = 100  # the vCenter's Tasks & Events tab, as the page shows it
@@ -43,9 +45,11 @@ def render_batch(lab: Lab, events: list[Event], prev_seq: int, seq: int, busy_ta
     host_ids |= {vm.host_id for vm in vms}
     for vm in vms:
         parts.append(render_to_string("inventory/partials/vm_live.html", vm_live(lab, vm, now)))
+        parts.append(render_to_string("inventory/partials/objhead.html", {"obj": vm, "kind": "vm", "lab": lab}))
     containers = []
     for host in Host.objects.filter(lab=lab, pk__in=host_ids).select_related("cluster"):
         parts.append(render_to_string("inventory/partials/host_live.html", host_live(host)))
+        parts.append(render_to_string("inventory/partials/objhead.html", {"obj": host, "kind": "host", "lab": lab}))
         containers += [(host, "host")] + ([(host.cluster, "cluster")] if host.cluster else [])
     if changed:
         for obj, kind in dict.fromkeys(containers):  # the hosts' and clusters' Virtual Machines tabs
@@ -61,6 +65,10 @@ def render_batch(lab: Lab, events: list[Event], prev_seq: int, seq: int, busy_ta
         parts.append(render_to_string("operations/partials/map.html", map_context(lab)))
         parts.append(render_to_string("operations/partials/lab_events.html",
                                       {"events": Event.objects.filter(lab=lab)[:EVENTS_SHOWN]}))
+        # the navbar's badge and the fault panel: a failure starts or ends with an event
+        faults = active_faults(lab)
+        parts.append(render_to_string("operations/partials/fault_badge.html", {"count": len(faults)}))
+        parts.append(render_to_string("operations/partials/fault_panel.html", {"lab": lab, "faults": faults}))
     return "\n".join(parts)
 
 

@@ -13,7 +13,7 @@
     var close = e.target.closest("[data-close-dialog]");
     if (close && dialog() && dialog().open) { e.preventDefault(); dialog().close(); }
     var menu = document.getElementById("ctxmenu");
-    if (menu && !menu.hidden && !e.target.closest("#ctxmenu form")) { menu.hidden = true; }
+    if (menu && !menu.hidden && !e.target.closest("#ctxmenu form, #ctxmenu summary")) { menu.hidden = true; }
   });
 
   // A double click is one click. While a form waits for its answer its controls are disabled and
@@ -43,7 +43,40 @@
   document.addEventListener("keydown", function (e) {
     var menu = document.getElementById("ctxmenu");
     if (e.key === "Escape" && menu) { menu.hidden = true; }
+    // a submenu (Simulate failure): the right arrow opens it and enters it, the left one goes back
+    var summary = e.target.closest && e.target.closest("#ctxmenu details.submenu > summary");
+    if (summary && e.key === "ArrowRight") {
+      e.preventDefault();
+      summary.parentNode.open = true;
+      var first = summary.parentNode.querySelector(".flyout [role=menuitem]");
+      if (first) { first.focus(); }
+    }
+    var inside = e.target.closest && e.target.closest("#ctxmenu .flyout");
+    if (inside && e.key === "ArrowLeft") {
+      e.preventDefault();
+      var details = inside.closest("details");
+      details.open = false;
+      details.querySelector("summary").focus();
+    }
   });
+  // A submenu opens on hover as well, and flies out on the side where it fits.
+  document.addEventListener("mouseover", function (e) {
+    var details = e.target.closest && e.target.closest("#ctxmenu details.submenu");
+    document.querySelectorAll("#ctxmenu details.submenu[open]").forEach(function (d) {
+      if (d !== details) { d.open = false; }
+    });
+    if (details && !details.open) { details.open = true; }
+  });
+  document.addEventListener("toggle", function (e) {
+    var details = e.target;
+    if (!details.matches || !details.matches("#ctxmenu details.submenu") || !details.open) { return; }
+    var flyout = details.querySelector(".flyout");
+    details.classList.remove("flip");
+    flyout.style.top = "";
+    var box = flyout.getBoundingClientRect();
+    if (box.right > window.innerWidth - 4) { details.classList.add("flip"); }
+    if (box.bottom > window.innerHeight - 4) { flyout.style.top = (window.innerHeight - 4 - box.bottom) + "px"; }
+  }, true);
 
   // Drag a host onto a cluster (or back onto its datacenter), as the article does.
   var dragged = null;

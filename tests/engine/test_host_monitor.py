@@ -166,7 +166,7 @@ def test_its_vms_show_disconnected_in_the_tree_and_their_summary(lab, sim, owner
     assert "(disconnected)" not in page
     sim.run(60)
     page = owner_client.get(f"/labs/{lab.pk}/{web01.moid}/").content.decode()
-    assert "W2K8-Web01 <span class=\"muted\">(disconnected)</span>" in page  # the tree
+    assert "W2K8-Web01 <span class=\"node-state\">(disconnected)</span>" in page  # the tree
     assert "(disconnected: vCenter does not hear from esx01.lab.local)" in page  # the Summary
-    assert "XP-Client01 <span class=\"muted\">(disconnected)</span>" not in page  # esx02's VM
+    assert "XP-Client01 <span class=\"node-state\">(disconnected)</span>" not in page  # esx02's VM
     assert "(not responding)" in page  # the host's node
