@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from inventory.views import actions, pages
+from inventory.converters import LabIdConverter
 
 
 class MoidConverter:
@@ -16,14 +17,15 @@ class MoidConverter:
 
 
 register_converter(MoidConverter, "moid")
+register_converter(LabIdConverter, "lab")
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("labs/new/", actions.lab_new, name="lab-new"),
-    path("labs/<int:lab_id>/", pages.object_page, name="lab"),
-    path("labs/<int:lab_id>/tree/host-<int:host_id>/", pages.tree_host_children, name="tree-host"),
-    path("labs/<int:lab_id>/<moid:moid>/", pages.object_page, name="object"),
-    path("labs/<int:lab_id>/<moid:moid>/menu/", pages.object_menu, name="menu"),
-    path("labs/<int:lab_id>/<moid:moid>/actions/<slug:slug>/", actions.object_action, name="action"),
-    path("labs/<int:lab_id>/<moid:moid>/<slug:tab>/", pages.object_page, name="object-tab"),
+    path("labs/<lab:lab_id>/", pages.object_page, name="lab"),
+    path("labs/<lab:lab_id>/tree/host-<int:host_id>/", pages.tree_host_children, name="tree-host"),
+    path("labs/<lab:lab_id>/<moid:moid>/", pages.object_page, name="object"),
+    path("labs/<lab:lab_id>/<moid:moid>/menu/", pages.object_menu, name="menu"),
+    path("labs/<lab:lab_id>/<moid:moid>/actions/<slug:slug>/", actions.object_action, name="action"),
+    path("labs/<lab:lab_id>/<moid:moid>/<slug:tab>/", pages.object_page, name="object-tab"),
 ]

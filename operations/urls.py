@@ -1,15 +1,19 @@
-from django.urls import path
+from django.urls import path, register_converter
+
+from inventory.converters import LabIdConverter
 
 from .views import clock, console, faults, perf, tasks
 
+register_converter(LabIdConverter, "lab")
+
 urlpatterns = [
-    path("labs/<int:lab_id>/recent-tasks/", tasks.recent_tasks, name="recent-tasks"),
-    path("labs/<int:lab_id>/tasks/<int:task_id>/cancel/", tasks.cancel, name="task-cancel"),
-    path("labs/<int:lab_id>/clock/", clock.clock, name="clock"),
-    path("labs/<int:lab_id>/faults/", faults.fault_panel, name="faults"),
-    path("labs/<int:lab_id>/faults/<int:fault_id>/restore/", faults.fault_restore, name="fault-restore"),
-    path("labs/<int:lab_id>/faults/restore-all/", faults.fault_restore_all, name="faults-restore-all"),
-    path("labs/<int:lab_id>/<str:moid>/console/", console.console, name="console"),
-    path("labs/<int:lab_id>/<str:moid>/console/screen/", console.screen, name="console-screen"),
-    path("labs/<int:lab_id>/<str:moid>/performance/charts/", perf.performance_charts, name="performance-charts"),
+    path("labs/<lab:lab_id>/recent-tasks/", tasks.recent_tasks, name="recent-tasks"),
+    path("labs/<lab:lab_id>/tasks/<int:task_id>/cancel/", tasks.cancel, name="task-cancel"),
+    path("labs/<lab:lab_id>/clock/", clock.clock, name="clock"),
+    path("labs/<lab:lab_id>/faults/", faults.fault_panel, name="faults"),
+    path("labs/<lab:lab_id>/faults/<int:fault_id>/restore/", faults.fault_restore, name="fault-restore"),
+    path("labs/<lab:lab_id>/faults/restore-all/", faults.fault_restore_all, name="faults-restore-all"),
+    path("labs/<lab:lab_id>/<str:moid>/console/", console.console, name="console"),
+    path("labs/<lab:lab_id>/<str:moid>/console/screen/", console.screen, name="console-screen"),
+    path("labs/<lab:lab_id>/<str:moid>/performance/charts/", perf.performance_charts, name="performance-charts"),
 ]

@@ -106,14 +106,15 @@ def test_a_new_lab_starts_its_event_stream(lab):
 
 def test_createlab_command_prints_the_new_labs_id(owner, capsys):
     call_command("createlab", "--preset", "seed-article", "--owner", "alice", "--name", "Demo")
-    lab_id = int(capsys.readouterr().out.strip())
-    lab = Lab.objects.get(pk=lab_id)
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("lab-"), "the id the API and the page URLs use"
+    lab = Lab.objects.get(pk=int(printed.removeprefix("lab-")))
     assert (lab.name, lab.owner, lab.preset) == ("Demo", owner, "seed-article")
 
 
 def test_createlab_command_builds_scale_with_parameters(owner, capsys):
     call_command("createlab", "--preset", "scale", "--owner", "alice", "--hosts", "5", "--vms", "20", "--cluster-size", "4")
-    lab = Lab.objects.get(pk=int(capsys.readouterr().out.strip()))
+    lab = Lab.objects.get(pk=int(capsys.readouterr().out.strip().removeprefix("lab-")))
     assert Host.objects.filter(lab=lab).count() == 5 and Cluster.objects.filter(lab=lab).count() == 2
 
 

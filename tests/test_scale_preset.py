@@ -88,7 +88,8 @@ def test_the_scale_preset_at_1000_hosts_on_postgresql(tmp_path):
     manage("migrate", "-v0")
     manage("shell", "-c", "from django.contrib.auth.models import User; User.objects.create_user('scaler')")
     started = time.monotonic()
-    lab_id = int(manage("createlab", "--preset", "scale", "--owner", "scaler", "--hosts", "1000", "--vms", "10000"))
+    lab_id = int(manage("createlab", "--preset", "scale", "--owner", "scaler", "--hosts", "1000", "--vms", "10000")
+                 .strip().removeprefix("lab-"))
     print(f"scale 1000/10000 built in {time.monotonic() - started:.1f} s on PostgreSQL (createlab, with start-up)")
     with psycopg.connect(PG) as conn:
         hosts, vms = conn.execute(

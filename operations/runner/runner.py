@@ -339,6 +339,12 @@ class Runner:
         sim = self.labs[lab_id] = ops.sim = LabSim(ops, now=start)
         return sim
 
+    def release(self, lab_id: int) -> None:
+        """Give the lab up now rather than at its lease's end (a runner that is done with it, as
+        runscenario's): another runner may claim it at once."""
+        self.forget(lab_id)
+        Lab.objects.filter(pk=lab_id, runner_id=self.id).update(runner_id="", lease_until=0)
+
     def forget(self, lab_id: int) -> None:
         """Drop a lab's simulation; its active tasks are picked up again from the database."""
         sim = self.labs.pop(lab_id, None)

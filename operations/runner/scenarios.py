@@ -54,6 +54,7 @@ def _played(runner: Runner, lab_id: int, instant: float) -> None:
 
 def drive(scenario: Scenario, runner: Runner | None = None) -> Scenario:
     """Play the lab until the scenario has ended (every line applied); returns it reloaded."""
+    own = runner is None
     runner = runner or Runner()
     instants = sorted({scenario.started_sim + line["at"] for line in scenario.lines})
     for instant in instants:
@@ -64,4 +65,6 @@ def drive(scenario: Scenario, runner: Runner | None = None) -> Scenario:
         if scenario.state != ScenarioState.RUNNING:
             break
         _played(runner, scenario.lab_id, instants[-1])
+    if own:  # a second runscenario on this lab right after must not wait for this runner's lease
+        runner.release(scenario.lab_id)
     return scenario

@@ -37,7 +37,7 @@ def test_a_bad_script_is_refused_with_every_problem_by_line(api, lab):
     assert body["error_type"] == "INVALID_ARGUMENT"
     messages = [m["default_message"] for m in body["messages"]]
     assert messages[0] == "line 1: unknown verb 'crahs': did you mean 'crash'?"
-    assert messages[1].startswith("line 2: 'reboot' is not allowed in a scenario: it is not available")
+    assert messages[1] == "line 2: unknown host name 'esx1.lab.local': did you mean 'esx01.lab.local'?"
     assert not Scenario.objects.exists()
 
 

@@ -25,4 +25,4 @@ class Command(BaseCommand):
             lab = lab_create(owner=user, preset=preset, name=name, quota=False, **params)
         except VimFault as fault:
             raise CommandError(" ".join(fault.messages)) from None
-        self.stdout.write(str(lab.pk))
+        self.stdout.write(lab.moid)

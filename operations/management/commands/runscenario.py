@@ -6,6 +6,7 @@ from django.db import transaction
 
 from inventory.models import Lab
 from inventory.presets import PRESET_KEYS, lab_create
+from inventory.selectors import id_number
 from operations.faults import InvalidArgument, VimFault
 from operations.models import ScenarioState
 from operations.runner.scenarios import drive, pause
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="The scenario script (a .scenario text file)")
         where = parser.add_mutually_exclusive_group(required=True)
-        where.add_argument("--lab", type=int, help="The id of the lab to run it on (its clock is paused)")
+        where.add_argument("--lab", help="The id of the lab to run it on, lab-3 or 3 (its clock is paused)")
         where.add_argument("--preset", choices=PRESET_KEYS, help="Run it on a fresh lab created from this preset")
         parser.add_argument("--user", help="Who runs it (default: the lab's owner; required with --preset: the new "
                                            "lab's owner)")
@@ -70,7 +71,8 @@ class Command(BaseCommand):
             the_lab = lab_create(owner=person, preset=preset, name=free, quota=False)
             pause(the_lab, at_zero=True)
         else:
-            the_lab = Lab.objects.filter(pk=lab).first()
+            number = id_number(str(lab).removeprefix("lab-"))
+            the_lab = Lab.objects.filter(pk=number).first() if number is not None else None
             if the_lab is None:
                 raise CommandError(f"No lab with id {lab}.")
             person = person or the_lab.owner
