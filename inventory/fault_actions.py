@@ -140,28 +140,24 @@ class PeerForm(django_forms.Form):
         return {"peer": object_for(self.lab, self.cleaned_data["peer"])}
 
 
-def _start(kind: str):
-    def run(obj, data, user):
-        if isinstance(obj, Host):
-            fault_start(lab=obj.lab, kind=kind, host=obj, peer=data.get("peer"), user=user)
-        elif FAULT_KINDS[kind].needs == "vm":
-            fault_start(lab=obj.lab, kind=kind, vm=obj, user=user)
-        else:
-            fault_start(lab=obj if isinstance(obj, Lab) else obj.lab, kind=kind, user=user)
-        return obj
-    return run
+def _calling(service):
+    """An Action's run that asks `service` (fault_start or fault_restore) for fault `kind` on the
+    object the menu was opened on: a host (with the partition's peer), a VM, or the whole lab."""
+    def for_kind(kind: str):
+        def run(obj, data, user):
+            if isinstance(obj, Host):
+                service(lab=obj.lab, kind=kind, host=obj, peer=data.get("peer"), user=user)
+            elif FAULT_KINDS[kind].needs == "vm":
+                service(lab=obj.lab, kind=kind, vm=obj, user=user)
+            else:
+                service(lab=obj if isinstance(obj, Lab) else obj.lab, kind=kind, user=user)
+            return obj
+        return run
+    return for_kind
 
 
-def _restore(kind: str):
-    def run(obj, data, user):
-        if isinstance(obj, Host):
-            fault_restore(lab=obj.lab, kind=kind, host=obj, peer=data.get("peer"), user=user)
-        elif FAULT_KINDS[kind].needs == "vm":
-            fault_restore(lab=obj.lab, kind=kind, vm=obj, user=user)
-        else:
-            fault_restore(lab=obj if isinstance(obj, Lab) else obj.lab, kind=kind, user=user)
-        return obj
-    return run
+_start = _calling(fault_start)
+_restore = _calling(fault_restore)
 
 
 def fault_entries(action_type, kinds: tuple[str, ...]) -> tuple:
