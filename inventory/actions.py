@@ -17,7 +17,7 @@ from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from inventory.selectors import hosts_in, object_for
 from operations.services import host_commands, power
-from operations.services.faults import host_fault_action
+from operations.services.faults import can_power_on, host_fault_action
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ HOST_COMMANDS = [
            form=lambda h, data=None: forms.HostReasonForm(data, host=h), confirm="Shut down the host?"),
     # a host that was shut down (or lost its power) is powered on through its management board
     Action("power-on-host", "Power On", lambda h, d, u: host_fault_action(host=h, action="power-on", user=u) and h,
-           available=lambda h: h.power_state == "poweredOff", dialog=False),
+           available=can_power_on, dialog=False),
 ]
 
 

@@ -192,6 +192,12 @@ def _restore(lab: Lab, kinds: tuple[FaultKind, ...], host, peer, vm, user) -> In
     raise InvalidState(not_simulated(kinds[0], **_names(lab.pk, *ids)))
 
 
+def can_power_on(host: Host) -> bool:
+    """Whether Power On makes sense for the host now: powered off and not already booting (a
+    reboot's or a restore's boot runs by itself)."""
+    return host.power_state == HostPowerState.POWERED_OFF and not _booting(host)
+
+
 def _shut_down(host: Host) -> bool:
     """Powered off without a simulated failure (Shut Down), not booting, no power-on pending."""
     pending = Input.objects.filter(lab_id=host.lab_id, applied=False, kind=POWER_ON, payload__host=host.pk)
