@@ -62,7 +62,9 @@ def server(transactional_db):
            "LIVE_HEARTBEAT_S": "1"}  # heartbeats every second: the recovery tests do not wait long
     process = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
+    # A server that cannot start exits (poll() sees it at once); a slow one only takes longer: on a
+    # 2-core machine running other suites, Django + daphne took over 30 s to listen once.
+    deadline = time.monotonic() + 120
     while True:  # waiting for another process to listen, not for simulated time
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
