@@ -68,7 +68,7 @@ def test_new_cluster_dialog_creates_the_cluster(owner_client, lab):
 def test_an_htmx_dialog_redirects_the_page_on_success(owner_client, lab):
     dc = Datacenter.objects.get(lab=lab)
     response = owner_client.post(action(lab, dc, "new-cluster"), {"name": "C2"}, headers={"HX-Request": "true"})
-    assert response.status_code == 200 and response["HX-Redirect"].startswith(f"/labs/{lab.pk}/domain-c")
+    assert response.status_code == 200 and response["HX-Redirect"].startswith(f"/labs/{lab.moid}/domain-c")
 
 
 def test_a_duplicate_name_comes_back_with_vspheres_message_and_changes_nothing(owner_client, lab):

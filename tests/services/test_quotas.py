@@ -75,5 +75,5 @@ def test_createlab_is_the_operators_command_and_quotas_do_not_bind_it(owner, cap
     from django.core.management import call_command
 
     call_command("createlab", "--preset", "scale", "--owner", owner.username, "--hosts", "70", "--vms", "700")
-    lab = Lab.objects.get(pk=int(capsys.readouterr().out.strip()))
+    lab = Lab.objects.get(pk=int(capsys.readouterr().out.strip().removeprefix("lab-")))
     assert Host.objects.filter(lab=lab).count() == 70 and VirtualMachine.objects.filter(lab=lab).count() == 700
