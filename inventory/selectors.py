@@ -16,6 +16,8 @@ from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network,
 from operations.engine.power import guest_state
 from operations.models import Fault, Input, Task, TaskState
 
+PAGE_SIZE = 200  # rows of a Virtual Machines list: the page's and the live push's
+
 MOID_MODELS = {
     "datacenter-": Datacenter,
     "domain-c": Cluster,
