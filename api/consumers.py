@@ -13,6 +13,7 @@ from the database at the latest two heartbeats later. The heartbeat itself is no
 from __future__ import annotations
 
 import asyncio
+import json
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -103,6 +104,4 @@ class LabEventsConsumer(AsyncJsonWebsocketConsumer):
 
     @classmethod
     async def encode_json(cls, content):
-        import json
-
         return json.dumps(content, cls=DjangoJSONEncoder)

@@ -10,9 +10,8 @@ from inventory.selectors import guest_of
 from operations.engine.fault_kinds import FAULT_KINDS
 from operations.engine.scenario import format_time
 from operations.models import Fault, Input, Scenario, Task
+from operations.present import event, sim_time  # noqa: F401 - event: the API's and the live batches' shape
 from operations.services.scenarios import event_lines as scenario_log
-
-from .schemas import sim_time
 
 GUEST_STATES = {"off": "NOT_RUNNING", "post": "BOOTING", "loader": "BOOTING", "os": "BOOTING", "login": "RUNNING",
                 "shutdown": "SHUTTING_DOWN", "hung": "HUNG"}
@@ -103,15 +102,6 @@ def task(t: Task) -> dict:
         "queued_time": sim_time(t.queued_sim), "start_time": sim_time(t.started_sim),
         "end_time": sim_time(t.completed_sim), "queued_wall_time": t.queued_at, "start_wall_time": t.started_at,
         "end_wall_time": t.completed_at,
-    }
-
-
-def event(e) -> dict:
-    return {
-        "seq": e.seq, "time": sim_time(e.sim_seconds), "wall_time": e.wall_time, "type": e.type,
-        "severity": e.severity, "message": e.message, "user": e.user_name, "object": e.object_moid,
-        "object_name": e.object_name, "host": e.host_moid, "cluster": e.cluster_moid, "datacenter": e.datacenter_moid,
-        "task": f"task-{e.task_id}" if e.task_id else None,
     }
 
 

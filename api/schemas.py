@@ -18,7 +18,6 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict, Strict
 from pydantic_core import PydanticCustomError
 
 from inventory.choices import ADMISSION_CONTROL_POLICY, DISK_PROVISIONING, GUEST_OS, WORKLOAD
-from inventory.models.lab import SIM_EPOCH
 from inventory.presets import PRESET
 from inventory.rules import (
     CPU_VENDOR, ESX_VERSION, EVC_BASELINE, EVC_MODE, HOST_CORES_PER_SOCKET, HOST_CPU_MHZ, HOST_MEMORY_MB,
@@ -100,10 +99,6 @@ MigrateAction = enum_of("MigrateAction", Choice("virtual machine action", ("migr
 CancelAction = enum_of("CancelAction", Choice("task action", ("cancel",)))
 AdvanceAction = enum_of("AdvanceAction", Choice("clock action", ("advance",)))
 NAME = {"minLength": 1, "maxLength": MAX_NAME}
-
-
-def sim_time(seconds: float | None) -> dt.datetime | None:
-    return None if seconds is None else SIM_EPOCH + dt.timedelta(seconds=seconds)
 
 
 class LabOut(Schema):

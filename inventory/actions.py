@@ -31,7 +31,7 @@ class Action:
     confirm: str | Callable[[Any], str] = ""  # the question a confirmation dialog asks (or a function of the object)
     submit: str = "OK"
     danger: bool = False
-    view: Callable[..., Any] | None = None  # a view of its own (a wizard): (request, lab, obj) -> response
+    wizard: bool = False  # a view of its own, not a dialog: inventory/views/actions.py WIZARDS[slug]
     href: Callable[[Any], str] | None = None  # opens a window instead (the console)
     title: str = ""  # the dialog's title, when it is not the label
     entries: tuple["Action", ...] = ()  # a submenu: these entries, each shown when available
@@ -112,12 +112,6 @@ def _power(action: str):
         power.vm_power(vm=vm, action=action, user=user)
         return vm
     return run
-
-
-def _migrate_wizard(request, lab, vm):
-    from operations.views.migrate import migrate_wizard
-
-    return migrate_wizard(request, lab, vm)
 
 
 def _removing_vm(vm, service, user):
@@ -232,7 +226,7 @@ ACTIONS: dict[str, list[Action]] = {
                confirm="Shut down the guest operating system? VMware Tools asks the guest to shut down cleanly."),
         Action("reset", "Reset", _power("reset"), available=_is_on,
                confirm="Resetting the virtual machine restarts the guest without shutting it down."),
-        Action("migrate", "Migrate", lambda vm, d, u: None, view=lambda *a: _migrate_wizard(*a)),
+        Action("migrate", "Migrate", lambda vm, d, u: None, wizard=True),
         Action("console", "Open Console", lambda vm, d, u: None, href=lambda vm: reverse("console", args=[vm.lab_id, vm.moid])),
         Action("edit-settings", "Edit Settings", _edit_settings, form=_edit_settings_form),
         Action("take-snapshot", "Take Snapshot",

@@ -13,7 +13,10 @@ from accounts.roles import is_instructor
 from inventory.capacity import Usage, host_usage, reservations
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
-from operations.models import Fault, Input, Task
+from operations.engine.power import guest_state
+from operations.models import Fault, Input, Task, TaskState
+
+PAGE_SIZE = 200  # rows of a Virtual Machines list: the page's and the live push's
 
 MOID_MODELS = {
     "datacenter-": Datacenter,
@@ -273,11 +276,15 @@ def shutting_down(lab: Lab) -> set[str]:
                .values_list("object_moid", flat=True))
 
 
+def active_task(moid: str, lab_id: int) -> Task | None:
+    """The object's queued or running operation, if any (vSphere runs one at a time per object)."""
+    return Task.objects.filter(lab_id=lab_id, object_moid=moid,
+                               state__in=(TaskState.QUEUED, TaskState.RUNNING)).exclude(kind="").first()
+
+
 def guest_of(vm: VirtualMachine, now: float, stopping: bool = False):
     """(uptime in seconds or None, engine GuestState) of a VM at simulated time `now`: the
     Summary, the console and the API all read the guest from here."""
-    from operations.engine.power import guest_state
-
     on = vm.power_state == VmPowerState.POWERED_ON and vm.powered_on_at is not None
     uptime = now - vm.powered_on_at if on else None
     return uptime, guest_state(vm.guest_os, uptime, on and stopping, on and vm.guest_hung_at is not None)
@@ -286,8 +293,6 @@ def guest_of(vm: VirtualMachine, now: float, stopping: bool = False):
 def vm_live(lab: Lab, vm: VirtualMachine, now: float | None = None) -> dict:
     """What the VM's live Summary box shows (inventory/partials/vm_live.html): the page's first
     render and every push use this."""
-    from operations.services.tasks import active_task
-
     task = active_task(vm.moid, lab.pk)
     stopping = task is not None and task.state == "running" and task.params.get("action") == "shutdown"
     uptime, guest = guest_of(vm, lab.now() if now is None else now, stopping)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from inventory.models import Datastore, Host, Lab, VirtualMachine
+from operations.services.migrate import host_compatibility
 
 HOST_W, HOST_GAP, VM_H, TOP = 160, 24, 20, 20
 MAX_VMS_DRAWN = 10  # per host; the rest is a "+N more" line
@@ -92,8 +93,6 @@ class Reach:
 
 def vmotion_resources(vm: VirtualMachine) -> list[Reach]:
     """The VMotion resources map of a VM: every host of its datacenter, compatible or not, and why."""
-    from operations.services.migrate import host_compatibility
-
     hosts = Host.objects.filter(lab=vm.lab, datacenter_id=vm.host.datacenter_id).select_related("cluster").order_by("name")
     result = []
     for host, problems in host_compatibility(vm, hosts):

@@ -4,10 +4,10 @@ missing (make scale-out, and the scale-out test). Connects to the server's `post
 import sys
 from urllib.parse import urlparse
 
+import psycopg
+
 
 def ensure_database(url: str, drop: bool = False) -> None:
-    import psycopg
-
     parts = urlparse(url)
     name = parts.path.lstrip("/")
     admin = parts._replace(path="/postgres").geturl()

@@ -22,6 +22,7 @@ from operations.services.locking import claiming_name, lab_write, reread
 
 from .common import ensure_unique_name, refuse, validated
 from .quotas import require_host_room
+from .vms import vm_files_left_behind
 
 MAX_HOSTS_PER_CLUSTER = 32
 MAX_HOSTS_PER_VCENTER = 1000
@@ -202,8 +203,6 @@ def host_exit_maintenance(*, host: Host, user) -> Host:
 def host_remove(*, host: Host, user) -> None:
     """Remove host: only in maintenance mode or disconnected (vCenter no longer manages it). Its VMs leave the inventory with it (their files stay
     on the datastores); a local datastore no other host sees goes too."""
-    from .vms import vm_files_left_behind
-
     host = Host.objects.select_for_update().get(pk=host.pk)
     if not host.in_maintenance_mode and host.connection_state != ConnectionState.DISCONNECTED:
         raise InvalidState(f"Host {host.name} must be in maintenance mode or disconnected before it can be removed.")

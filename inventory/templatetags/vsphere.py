@@ -1,11 +1,15 @@
 """Template helpers: URLs by managed object id, and numbers as the vSphere Client prints them."""
 
 import datetime as dt
+import json
+import time
 
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
+from accounts.roles import is_instructor
 from inventory.choices import state_colour
 from inventory.choices import ConnectionState, HostPowerState
 from inventory.models import SIM_EPOCH
@@ -141,18 +145,22 @@ def sub(value, other):
 @register.filter
 def json_script_value(value) -> str:
     """A string as a JavaScript literal, safe inside a <script> element."""
-    import json
-
-    from django.utils.safestring import mark_safe
-
     return mark_safe(json.dumps(str(value)).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+SPEEDS = [0.1, 0.5, 1, 2, 5, 10, 30, 100]
+ADVANCES = [(60, "+1 min"), (600, "+10 min")]
+
+
+def clock_context(lab, user) -> dict:
+    """The clock partial's context: the header's first render and the clock view's reply."""
+    return {"lab": lab, "can_control": is_instructor(user) or lab.owner_id == user.pk, "speeds": SPEEDS,
+            "advances": ADVANCES, "server_wall": time.time()}
 
 
 @register.inclusion_tag("operations/partials/clock.html", takes_context=True)
 def lab_clock(context, lab):
     """The lab's clock and, for its owner and instructors, its controls."""
-    from operations.views.clock import clock_context
-
     return clock_context(lab, context["request"].user)
 
 

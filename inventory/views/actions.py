@@ -15,8 +15,12 @@ from inventory.selectors import lab_for, labs_visible_to
 from inventory.templatetags.vsphere import object_url
 from operations.faults import VimFault
 from operations.services.locking import in_lab_transaction
+from operations.views.migrate import migrate_wizard
 
 from .pages import lab_frame, lab_object
+
+# the commands with a view of their own (the menus registry names them; the views live up here)
+WIZARDS = {"migrate": migrate_wizard}
 
 
 def _done(request, url: str):
@@ -30,8 +34,8 @@ def object_action(request, lab_id: int, moid: str, slug: str):
     action = find_action(obj, slug)
     if action is None:
         raise Http404("No such command")
-    if action.view is not None:
-        return action.view(request, lab, obj)
+    if action.wizard:
+        return WIZARDS[action.slug](request, lab, obj)
     here = object_url(obj)
     if request.method == "GET":
         return _dialog(request, lab, obj, action, action.form(obj))

@@ -14,11 +14,12 @@ from inventory.models import Datastore, Host
 from inventory.presets import PRESETS
 from inventory.selectors import (
     datastores_in, hosts_in, hosts_with_counts, inventory_tree, lab_counts, lab_for, labs_visible_to, object_for,
-    host_live, recent_tasks, total_usage, vm_live, usage_by_host, vms_in, with_space,
+    host_live, recent_tasks, total_usage, vm_live, usage_by_host, vms_in, with_space, PAGE_SIZE,
 )
+from operations.live.fragments import map_context
+from operations.maps import vmotion_resources
 from operations.models import Event, Task
-
-PAGE_SIZE = 200
+from operations.perf import charts_for
 
 TAB_LABELS = {
     "summary": "Summary", "vms": "Virtual Machines", "hosts": "Hosts", "datastores": "Datastores",
@@ -155,9 +156,6 @@ def tasks_data(request, lab, obj, kind) -> dict:
 
 
 def maps_data(request, lab, obj, kind) -> dict:
-    from operations.live.fragments import map_context
-    from operations.maps import vmotion_resources
-
     context = map_context(lab)
     if kind == "vm":
         context["reach"] = vmotion_resources(obj)
@@ -165,8 +163,6 @@ def maps_data(request, lab, obj, kind) -> dict:
 
 
 def performance_data(request, lab, obj, kind) -> dict:
-    from operations.perf import charts_for
-
     return {"charts": charts_for(lab, obj)}
 
 

@@ -7,12 +7,12 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 
 from inventory.models import Host, Lab, VirtualMachine
-from inventory.views.pages import PAGE_SIZE
 from django.core.paginator import Paginator
 
 from inventory.selectors import (
-    TREE_INLINE_VM_LIMIT, active_faults, host_live, inventory_tree, recent_tasks, vm_live, vms_in,
+    PAGE_SIZE, TREE_INLINE_VM_LIMIT, active_faults, host_live, inventory_tree, recent_tasks, vm_live, vms_in,
 )
+from operations.maps import lab_map
 from operations.models import Event, Task
 
 EVENTS_SHOWN = 100  # the vCenter's Tasks & Events tab, as the page shows it
@@ -79,8 +79,6 @@ def beat_html(upto: int, every: float) -> str:
 
 
 def map_context(lab: Lab) -> dict:
-    from operations.maps import lab_map
-
     return {"lab": lab, "map": lab_map(lab)}
 
 

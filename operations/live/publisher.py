@@ -12,6 +12,7 @@ from django.db.models import F, Q
 
 from inventory.models import Lab
 from operations.models import Event, Task
+from operations.present import event as present_event
 
 from . import group_for
 from .fragments import render_batch
@@ -21,8 +22,6 @@ MAX_EVENTS = 500  # per batch; a longer backlog goes out over the next steps
 
 
 def event_json(event: Event) -> dict:
-    from api.present import event as present_event
-
     return json.loads(json.dumps(present_event(event), cls=DjangoJSONEncoder))
 
 

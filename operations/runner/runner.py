@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -405,8 +406,6 @@ class Runner:
     def run_forever(self, wakeup: threading.Event, tick: float = TICK_S) -> None:
         """The loop without a web server (tests' runner thread): step, publish on this thread's
         own event loop, then wait for a tick or for a service in this process to wake it."""
-        import asyncio
-
         loop = asyncio.new_event_loop()
         try:
             while not self.stop.is_set():

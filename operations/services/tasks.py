@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.db import transaction
 
 from inventory.models import VirtualMachine
+from inventory.selectors import active_task
 from operations.faults import InvalidState, ResourceBusy
-from operations.models import Task, TaskState
+from operations.models import Task
 from operations.wakeup import wake
 
 from .locking import lab_write
-
-ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
 
 
 def locked_vm(vm_id: int) -> VirtualMachine:
@@ -22,10 +21,6 @@ def locked_vm(vm_id: int) -> VirtualMachine:
             "host", "host__datacenter", "lab", "datastore").get(pk=vm_id)
     except VirtualMachine.DoesNotExist:
         raise InvalidState("The virtual machine no longer exists.") from None
-
-
-def active_task(moid: str, lab_id: int) -> Task | None:
-    return Task.objects.filter(lab_id=lab_id, object_moid=moid, state__in=ACTIVE).exclude(kind="").first()
 
 
 def require_idle(obj) -> None:

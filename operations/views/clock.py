@@ -5,20 +5,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.roles import is_instructor
 from inventory.selectors import lab_for
+from inventory.templatetags.vsphere import clock_context
 from operations.faults import VimFault
 from operations.services.clock import clock_advance, clock_set
-
-SPEEDS = [0.1, 0.5, 1, 2, 5, 10, 30, 100]
-ADVANCES = [(60, "+1 min"), (600, "+10 min")]
-
-
-def clock_context(lab, user) -> dict:
-    import time
-
-    return {"lab": lab, "can_control": is_instructor(user) or lab.owner_id == user.pk, "speeds": SPEEDS,
-            "advances": ADVANCES, "server_wall": time.time()}
 
 
 @require_POST

@@ -4,7 +4,7 @@ Complete. Each step posts back; earlier answers ride along as hidden fields."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
 from inventory.choices import VmPowerState
@@ -105,8 +105,6 @@ def migrate_wizard(request, lab, vm):
 
 
 def _redirect(url):
-    from django.shortcuts import redirect
-
     return redirect(url)
 
 

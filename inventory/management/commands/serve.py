@@ -1,8 +1,10 @@
+import asyncio
 import os
 
 from daphne.endpoints import build_endpoint_description_strings
 from daphne.server import Server
 from django.core.management.base import BaseCommand
+from twisted.internet import reactor  # after daphne.server, which installed Twisted's asyncio reactor
 
 from operations.runner.hosting import run_embedded
 from operations.runner.runner import Runner
@@ -33,10 +35,6 @@ class Command(BaseCommand):
     def _embed_runner(self):
         """One process, one asyncio loop: the runner is a task of daphne's loop (daphne installed
         Twisted's asyncio reactor when it was imported)."""
-        import asyncio
-
-        from twisted.internet import reactor
-
         runner = Runner()
         reactor.callWhenRunning(lambda: asyncio.ensure_future(run_embedded(runner)))
         reactor.addSystemEventTrigger("before", "shutdown", runner.stop.set)

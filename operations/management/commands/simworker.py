@@ -1,7 +1,10 @@
+import asyncio
 import signal
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand
 
+from operations.runner import hosting
 from operations.runner.runner import TICK_S, Runner
 
 
@@ -12,14 +15,14 @@ class Command(BaseCommand):
         "after a kill -9, starting it again resumes every task in flight."
     )
 
+    # every system check but the URL ones: they import the URLconf, so every view and form, and
+    # the worker serves no URL (tests/test_layers.py checks what it loads)
+    requires_system_checks = [tag for name, tag in vars(Tags).items() if not name.startswith("_") and tag != Tags.urls]
+
     def add_arguments(self, parser):
         parser.add_argument("--tick", type=float, default=TICK_S, help="Wall seconds between two steps")
 
     def handle(self, *args, tick, **options):
-        import asyncio
-
-        from operations.runner import hosting
-
         runner = Runner()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: runner.stop.set())
