@@ -298,3 +298,24 @@ def host_live(host: Host) -> dict:
     """What the host's live Summary box shows (inventory/partials/host_live.html)."""
     return {"host": host, "vms_count": host.vms.count(),
             "vms_on": host.vms.filter(power_state=VmPowerState.POWERED_ON).count()}
+
+
+def cluster_summary(lab: Lab, cluster: Cluster) -> dict:
+    """What a cluster's Summary tab shows in its General and Resources boxes (first render and
+    every push: inventory/partials/cluster_general.html, usage_box.html)."""
+    hosts = list(cluster.hosts.all())
+    vms = vms_in(lab, cluster, "cluster")
+    return {
+        "obj": cluster, "usage": total_usage(usage_by_host(hosts).values()), "hosts_count": len(hosts),
+        "cores": sum(h.cores for h in hosts), "hosts_usable": sum(1 for h in hosts if h.is_usable),
+        "vms_count": vms.count(), "vms_on": vms.filter(power_state=VmPowerState.POWERED_ON).count(),
+    }
+
+
+def datacenter_summary(lab: Lab, datacenter: Datacenter) -> dict:
+    """What a datacenter's Summary tab shows in its General box (inventory/partials/datacenter_general.html)."""
+    return {
+        "obj": datacenter, "hosts_count": datacenter.hosts.count(), "clusters_count": datacenter.clusters.count(),
+        "vms_count": vms_in(lab, datacenter, "datacenter").count(), "datastores_count": datacenter.datastores.count(),
+        "networks_count": datacenter.networks.count(),
+    }

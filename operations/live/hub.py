@@ -96,10 +96,11 @@ class Hub:
             self._background.add(task)  # a reference until it is done (the loop keeps only weak ones)
             task.add_done_callback(self._background.discard)
 
-    def greeting(self, lab_id: int) -> dict:
+    def greeting(self, lab_id: int, ack: bool = False) -> dict:
         """The heartbeat as it stands, for a socket that just opened: the page learns the period,
-        and resyncs at once if batches went out between its rendering and its socket."""
-        return self._beat_message(lab_id)
+        and resyncs at once if batches went out between its rendering and its socket. `ack`: the
+        answer to a page that said which widgets it shows."""
+        return self._beat_message(lab_id, ack)
 
     async def _start(self) -> None:
         if self.channel is None:
@@ -210,11 +211,11 @@ class Hub:
                 self.delivered[lab_id] = max(self.delivered.get(lab_id, 0), published[lab_id])
             await self._fan_out(lab_id, self._beat_message(lab_id))
 
-    def _beat_message(self, lab_id: int) -> dict:
+    def _beat_message(self, lab_id: int, ack: bool = False) -> dict:
         seq = self.delivered.get(lab_id, 0)
         # "prev"/"events" as a batch has them: the JSON stream reads anything before `seq` it lacks
         return {"type": "lab.beat", "lab": lab_id, "prev": seq, "seq": None, "events": [],
-                "html": beat_html(seq, self.heartbeat)}
+                "html": beat_html(seq, self.heartbeat, ack)}
 
 
 _hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
