@@ -60,10 +60,14 @@ async def publish(batches: list[tuple[int, dict]]) -> None:
     """Send each batch to its lab's group. An event counts as published once its batch was handed
     to the channel layer: a batch the layer refuses gives its numbers back (unclaim)."""
     layer = get_channel_layer()
+    failed: dict[int, tuple[int, int]] = {}  # lab -> (first prev, last seq) of its batches not sent
     for lab_id, message in batches:
         try:
             await layer.group_send(group_for(lab_id), message)
         except Exception:  # the layer is down: the pages resync when it is back
             log.exception("lab %s: its live batch could not be sent; it goes out again next step", lab_id)
             if message.get("seq") != message.get("prev"):
-                await database_sync_to_async(unclaim)(lab_id, message["prev"], message["seq"])
+                first, last = failed.get(lab_id, (message["prev"], message["seq"]))
+                failed[lab_id] = (min(first, message["prev"]), max(last, message["seq"]))
+    for lab_id, (prev, seq) in failed.items():
+        await database_sync_to_async(unclaim)(lab_id, prev, seq)
