@@ -17,6 +17,7 @@ is not sent: the sockets that show it get a resync instruction instead and re-fe
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -26,7 +27,7 @@ from django.utils.html import format_html
 
 from inventory.models import Cluster, Datacenter, Host, Lab, VirtualMachine
 from inventory.selectors import (
-    active_faults, cluster_summary, datacenter_summary, host_live, inventory_tree, lab_counts, recent_tasks,
+    TREE_INLINE_VM_LIMIT, active_faults, cluster_summary, datacenter_summary, host_live, inventory_tree, lab_counts, recent_tasks,
     usage_by_host, vm_live, vms_in,
 )
 from operations.maps import lab_map
@@ -55,6 +56,15 @@ class Changes:
     hosts: dict[int, Host] = field(default_factory=dict)
     cluster_ids: set[int] = field(default_factory=set)
     datacenter_ids: set[int] = field(default_factory=set)
+    memo: dict = field(default_factory=dict)  # what several widgets read, read once per batch
+
+    def once(self, key, read: Callable):
+        if key not in self.memo:
+            self.memo[key] = read()
+        return self.memo[key]
+
+    def cluster(self, pk: int) -> dict:
+        return self.once(("cluster", pk), lambda: cluster_summary(self.lab, Cluster.objects.get(lab=self.lab, pk=pk)))
 
 
 def _ids(moids, prefix: str) -> set[int]:
@@ -147,14 +157,13 @@ def _usage(c: Changes, arg: str) -> str:
         host = c.hosts[int(arg[5:])]
         context = {"obj": host, "usage": usage_by_host([host])[host.pk]}
     else:
-        context = cluster_summary(c.lab, Cluster.objects.get(lab=c.lab, pk=int(arg.rsplit("c", 1)[1])))
+        context = c.cluster(int(arg.rsplit("c", 1)[1]))
     return render_to_string("inventory/partials/usage_box.html", context)
 
 
 @widget("cluster", affected=lambda c: [str(pk) for pk in c.cluster_ids] if c.inventory else [])
 def _cluster_general(c: Changes, arg: str) -> str:
-    context = cluster_summary(c.lab, Cluster.objects.get(lab=c.lab, pk=int(arg)))
-    return render_to_string("inventory/partials/cluster_general.html", context)
+    return render_to_string("inventory/partials/cluster_general.html", c.cluster(int(arg)))
 
 
 @widget("datacenter", affected=lambda c: [str(pk) for pk in c.datacenter_ids] if c.inventory else [])
@@ -180,10 +189,14 @@ def _vm_list(c: Changes, arg: str) -> str:
     the reader's: not replaced, the page resyncs instead)."""
     if arg.startswith("host-"):
         obj, kind = c.hosts[int(arg[5:])], "host"
+        vms = list(vms_in(c.lab, obj, kind).select_related("host", "datastore")[:VM_LIST_PUSHED + 1])
     else:
-        obj, kind = Cluster.objects.get(lab=c.lab, pk=int(arg.rsplit("c", 1)[1])), "cluster"
-    vms = vms_in(c.lab, obj, kind).select_related("host", "datastore")
-    if vms.count() > VM_LIST_PUSHED:
+        summary = c.cluster(int(arg.rsplit("c", 1)[1]))
+        if summary["vms_count"] > VM_LIST_PUSHED:
+            return ""
+        obj, kind = summary["obj"], "cluster"
+        vms = list(vms_in(c.lab, obj, kind).select_related("host", "datastore"))
+    if len(vms) > VM_LIST_PUSHED:
         return ""
     return render_to_string("inventory/partials/vm_list.html", {
         "obj": obj, "page": Paginator(vms, VM_LIST_PUSHED).get_page(1), "pushed": True})
@@ -192,6 +205,8 @@ def _vm_list(c: Changes, arg: str) -> str:
 @widget("tree", affected=_on_inventory)
 def _tree(c: Changes, arg: str) -> str:
     """The tree as it is pushed today (while it lists VMs); the tree's own templates are untouched."""
+    if c.once("vms", lambda: VirtualMachine.objects.filter(lab=c.lab).count()) > TREE_INLINE_VM_LIMIT:
+        return ""  # the tree does not list VMs: nothing of it changes with one (a lazy tree is its own widget)
     tree, vms_inline = inventory_tree(c.lab)
     if not vms_inline:
         return ""
@@ -237,7 +252,9 @@ def render_widgets(changes: Changes) -> tuple[dict[str, str], list[str]]:
     A stale key is one whose fragment is too large to push: its pages resync."""
     fragments: dict[str, str] = {}
     stale: list[str] = []
+    timings.clear()
     for w in WIDGETS.values():
+        started = time.perf_counter()
         args = list(dict.fromkeys(w.affected(changes)))
         if not args:
             continue
@@ -250,4 +267,8 @@ def render_widgets(changes: Changes) -> tuple[dict[str, str], list[str]]:
                 stale.append(w.key(arg))
             elif html:
                 fragments[w.key(arg)] = html
+        timings[w.name] = (time.perf_counter() - started) * 1000
     return fragments, stale
+
+
+timings: dict[str, float] = {}  # widget -> ms spent rendering its instances in the last batch (bench)
