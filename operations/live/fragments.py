@@ -24,9 +24,10 @@ def seq_html(prev: int, seq: int, resync: bool = False) -> str:
 
 def render_batch(lab: Lab, events, prev_seq: int, seq: int, busy_tasks) -> dict:
     """`events`: the batch's new events (seq prev_seq+1 .. seq); `busy_tasks`: tasks whose progress
-    moved. Returns {"widgets": key -> fragment, "stale": keys too large to push}."""
-    fragments, stale = render_widgets(changes_of(lab, events, busy_tasks))
-    return {"widgets": fragments, "stale": stale}
+    moved. Returns {"widgets": key -> fragment, "stale": keys too large to push, "lazy": keys the
+    web processes render for the pages that show them}."""
+    fragments, stale, lazy = render_widgets(changes_of(lab, events, busy_tasks))
+    return {"widgets": fragments, "stale": stale, "lazy": lazy}
 
 
 def compose(message: dict, shown: frozenset | None = None, limit: int = MESSAGE_MAX_BYTES) -> list[str]:

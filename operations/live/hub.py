@@ -37,6 +37,7 @@ from inventory.models import Lab
 
 from . import group_for
 from .fragments import beat_html
+from .widgets import render_keys
 
 log = logging.getLogger(__name__)
 
@@ -170,11 +171,31 @@ class Hub:
                 self.delivered[lab_id] = max(self.delivered.get(lab_id, 0), message["seq"])
 
     async def _fan_out(self, lab_id: int, message: dict) -> None:
+        message = await self._with_lazy(lab_id, message)
         for consumer in list(self.subscribers.get(lab_id, ())):
             try:
                 await consumer.deliver(message)
             except Exception:  # one broken socket must not stop the others
                 log.exception("live delivery failed")
+
+    async def _with_lazy(self, lab_id: int, message: dict) -> dict:
+        """The batch with its lazy widgets that this process's sockets show, rendered once here."""
+        lazy = message.get("lazy")
+        if not lazy:
+            return message
+        shown = set()
+        for consumer in self.subscribers.get(lab_id, ()):
+            shown |= getattr(consumer, "shown", None) or set()
+        wanted = shown.intersection(lazy)
+        if not wanted:
+            return message
+        try:
+            fragments, stale = await database_sync_to_async(render_keys)(lab_id, wanted)
+        except Exception:  # the database was busy: the pages that show them resync
+            log.exception("live hub: lab %s: could not render %s", lab_id, sorted(wanted))
+            fragments, stale = {}, sorted(wanted)
+        return {**message, "widgets": {**message["widgets"], **fragments},
+                "stale": [*message.get("stale", ()), *stale], "lazy": []}
 
     # --- the heartbeat --------------------------------------------------------------------------
 

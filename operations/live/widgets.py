@@ -63,6 +63,11 @@ class Changes:
             self.memo[key] = read()
         return self.memo[key]
 
+    def host(self, pk: int) -> Host:
+        if pk not in self.hosts:
+            self.hosts[pk] = Host.objects.select_related("cluster").get(lab=self.lab, pk=pk)
+        return self.hosts[pk]
+
     def cluster(self, pk: int) -> dict:
         return self.once(("cluster", pk), lambda: cluster_summary(self.lab, Cluster.objects.get(lab=self.lab, pk=pk)))
 
@@ -96,6 +101,7 @@ class Widget:
     affected: Callable[[Changes], Iterable[str]]  # the arguments ("" for a single one) this batch changes
     render: Callable[[Changes, str], str]  # one instance's fragment, by its argument
     too_big: Callable[[Changes], bool] | None = None  # known too large without drawing it
+    lazy: bool = False  # rendered by the web processes whose pages show it, not by the publisher
 
     def key(self, arg: str) -> str:
         return f"{self.name}:{arg}" if arg else self.name
@@ -104,10 +110,12 @@ class Widget:
 WIDGETS: dict[str, Widget] = {}
 
 
-def widget(name: str, affected: Callable[[Changes], Iterable[str]], too_big=None):
-    """Register a widget: `@widget("name", affected=...)` on its render(changes, arg) function."""
+def widget(name: str, affected: Callable[[Changes], Iterable[str]], too_big=None, lazy: bool = False):
+    """Register a widget: `@widget("name", affected=...)` on its render(changes, arg) function.
+    `lazy`: its instances are many and each costs queries (a container's counts and usage): the
+    batch names them, and only a web process with a socket that shows one renders it (once)."""
     def register(render):
-        WIDGETS[name] = Widget(name, affected, render, too_big)
+        WIDGETS[name] = Widget(name, affected, render, too_big, lazy)
         return render
     return register
 
@@ -151,28 +159,29 @@ def _usage_affected(c: Changes):
     return [h.moid for h in c.hosts.values()] + [f"domain-c{pk}" for pk in c.cluster_ids]
 
 
-@widget("usage", affected=_usage_affected)
+@widget("usage", affected=_usage_affected, lazy=True)
 def _usage(c: Changes, arg: str) -> str:
     if arg.startswith("host-"):
-        host = c.hosts[int(arg[5:])]
+        host = c.host(int(arg[5:]))
         context = {"obj": host, "usage": usage_by_host([host])[host.pk]}
     else:
         context = c.cluster(int(arg.rsplit("c", 1)[1]))
     return render_to_string("inventory/partials/usage_box.html", context)
 
 
-@widget("cluster", affected=lambda c: [str(pk) for pk in c.cluster_ids] if c.inventory else [])
+@widget("cluster", affected=lambda c: [str(pk) for pk in c.cluster_ids] if c.inventory else [], lazy=True)
 def _cluster_general(c: Changes, arg: str) -> str:
     return render_to_string("inventory/partials/cluster_general.html", c.cluster(int(arg)))
 
 
-@widget("datacenter", affected=lambda c: [str(pk) for pk in c.datacenter_ids] if c.inventory else [])
+@widget("datacenter", affected=lambda c: [str(pk) for pk in c.datacenter_ids] if c.inventory else [],
+        lazy=True)
 def _datacenter_general(c: Changes, arg: str) -> str:
     context = datacenter_summary(c.lab, Datacenter.objects.get(lab=c.lab, pk=int(arg)))
     return render_to_string("inventory/partials/datacenter_general.html", context)
 
 
-@widget("root", affected=_on_inventory)
+@widget("root", affected=_on_inventory, lazy=True)
 def _root_general(c: Changes, arg: str) -> str:
     return render_to_string("inventory/partials/root_general.html", {"counts": lab_counts(c.lab)})
 
@@ -183,12 +192,12 @@ def _vm_lists(c: Changes):
     return [h.moid for h in c.hosts.values()] + [f"domain-c{pk}" for pk in c.cluster_ids]
 
 
-@widget("vms", affected=_vm_lists)
+@widget("vms", affected=_vm_lists, lazy=True)
 def _vm_list(c: Changes, arg: str) -> str:
     """A host's or cluster's Virtual Machines tab, while it fits one page (a page further on is
     the reader's: not replaced, the page resyncs instead)."""
     if arg.startswith("host-"):
-        obj, kind = c.hosts[int(arg[5:])], "host"
+        obj, kind = c.host(int(arg[5:])), "host"
         vms = list(vms_in(c.lab, obj, kind).select_related("host", "datastore")[:VM_LIST_PUSHED + 1])
     else:
         summary = c.cluster(int(arg.rsplit("c", 1)[1]))
@@ -247,16 +256,21 @@ def _fault_panel(c: Changes, arg: str) -> str:
 
 # --- a batch -------------------------------------------------------------------------------------
 
-def render_widgets(changes: Changes) -> tuple[dict[str, str], list[str]]:
-    """Every widget instance this batch changed, rendered once: (key -> fragment, stale keys).
-    A stale key is one whose fragment is too large to push: its pages resync."""
+def render_widgets(changes: Changes) -> tuple[dict[str, str], list[str], list[str]]:
+    """Every widget instance this batch changed, rendered once: (key -> fragment, stale keys, lazy
+    keys). A stale key is one whose fragment is too large to push: its pages resync. A lazy key is
+    rendered by the web processes that show it (render_keys)."""
     fragments: dict[str, str] = {}
     stale: list[str] = []
+    lazy: list[str] = []
     timings.clear()
     for w in WIDGETS.values():
         started = time.perf_counter()
         args = list(dict.fromkeys(w.affected(changes)))
         if not args:
+            continue
+        if w.lazy:
+            lazy += [w.key(a) for a in args]
             continue
         if w.too_big is not None and w.too_big(changes):
             stale += [w.key(a) for a in args]
@@ -268,6 +282,30 @@ def render_widgets(changes: Changes) -> tuple[dict[str, str], list[str]]:
             elif html:
                 fragments[w.key(arg)] = html
         timings[w.name] = (time.perf_counter() - started) * 1000
+    return fragments, stale, lazy
+
+
+def render_keys(lab_id: int, keys) -> tuple[dict[str, str], list[str]]:
+    """Lazy widget instances, by key, as they stand now (a web process renders those its pages
+    show, once per batch): (key -> fragment, stale keys)."""
+    lab = Lab.objects.get(pk=lab_id)
+    changes = Changes(lab=lab, now=lab.now(), inventory=True)
+    fragments: dict[str, str] = {}
+    stale: list[str] = []
+    for key in sorted(keys):
+        name, _, arg = key.partition(":")
+        w = WIDGETS.get(name)
+        if w is None:
+            continue
+        try:
+            html = w.render(changes, arg)
+        except Exception:  # gone meanwhile (a host removed): the page resyncs
+            stale.append(key)
+            continue
+        if len(html.encode()) > WIDGET_MAX_BYTES:
+            stale.append(key)
+        elif html:
+            fragments[key] = html
     return fragments, stale
 
 
