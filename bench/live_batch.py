@@ -71,9 +71,19 @@ def one_power_on(lab, owner, runs: int) -> dict:
     prev = Lab.objects.get(pk=lab.pk).published_seq
     runner.step()  # the power-on commits; its batch is rendered and claimed
     seq = Lab.objects.get(pk=lab.pk).published_seq
-    from operations.live import widgets
+    from operations.live import publisher, widgets
 
-    times, queries, message, by_widget = [], 0, None, {}
+    times, queries, message, by_widget, rendering = [], 0, None, {}, []
+    render_batch = publisher.render_batch
+
+    def timed_render(*args):  # the rendering alone, without the events' JSON and the claim (a write)
+        started = time.perf_counter()
+        try:
+            return render_batch(*args)
+        finally:
+            rendering.append((time.perf_counter() - started) * 1000)
+
+    publisher.render_batch = timed_render
     for _ in range(runs):  # render the same batch again, as published
         Lab.objects.filter(pk=lab.pk).update(published_seq=prev)
         with CaptureQueriesContext(connection) as captured:
@@ -84,6 +94,7 @@ def one_power_on(lab, owner, runs: int) -> dict:
         message = batches[0][1]
         for name, ms in widgets.timings.items():
             by_widget.setdefault(name, []).append(ms)
+    publisher.render_batch = render_batch
     Lab.objects.filter(pk=lab.pk).update(published_seq=seq)
     vm.refresh_from_db()
     from operations.live.widgets import render_keys
@@ -101,7 +112,7 @@ def one_power_on(lab, owner, runs: int) -> dict:
         full = {**message, "widgets": {**message["widgets"], **fragments}, "stale": [*message["stale"], *stale]}
         sizes[page] = sum(len(f.encode()) for f in compose(full, frozenset(keys)))
     every = sum(len(f.encode()) for f in compose(message, None))
-    return {"lazy_ms": lazy_ms, "lazy_queries": lazy_queries, "ms": statistics.median(times), "by_widget": {k: statistics.median(v) for k, v in by_widget.items()}, "queries": queries, "sizes": sizes, "every": every,
+    return {"render_ms": statistics.median(rendering), "lazy_ms": lazy_ms, "lazy_queries": lazy_queries, "ms": statistics.median(times), "by_widget": {k: statistics.median(v) for k, v in by_widget.items()}, "queries": queries, "sizes": sizes, "every": every,
             "resync": [page for page, keys in pages_of(lab, vm).items()
                        if 'data-resync="1"' in compose(message, frozenset(keys))[0]]}
 
@@ -127,21 +138,23 @@ def main() -> None:
     print(f"live batch of one power-on: scale lab {args.hosts} hosts / {args.vms} VMs (built in {built:.1f} s), "
           f"reference: the seed article's lab; medians of {args.runs} renders")
     print(f"{'page socket':<24} {'scale':>9} {'seed':>9} {'ratio':>6} {'target':>8}   "
-          f"render for it: publisher + its web process (scale), target <{TARGET_MS:.0f}ms")
+          f"rendered for it: publisher's widgets + its web process's (scale), target <{TARGET_MS:.0f}ms")
     for page, size in scale["sizes"].items():
         ratio = size / max(seed["sizes"][page], 1)
         flag = " resync" if page in scale["resync"] else ""
-        total = scale["ms"] + scale["lazy_ms"][page]
+        total = scale["render_ms"] + scale["lazy_ms"][page]
         print(f"{page:<24} {size / KB:>7.1f}KB {seed['sizes'][page] / KB:>7.1f}KB {ratio:>5.1f}x "
               f"{'<' + str(TARGET_BYTES // KB) + 'KB':>8}{'' if size < TARGET_BYTES else ' MISSED'}   "
-              f"{scale['ms']:.1f} + {scale['lazy_ms'][page]:.1f} = {total:.1f}ms "
+              f"{scale['render_ms']:.1f} + {scale['lazy_ms'][page]:.1f} = {total:.1f}ms "
               f"({scale['queries']} + {scale['lazy_queries'][page]} queries){'' if total < TARGET_MS else ' MISSED'}{flag}")
     worst = max(scale["sizes"].values())
     print(f"{'largest per socket':<24} {worst / KB:>7.1f}KB {max(seed['sizes'].values()) / KB:>7.1f}KB "
           f"{worst / max(max(seed['sizes'].values()), 1):>5.1f}x {'<50KB':>8}{'' if worst < TARGET_BYTES else ' MISSED'}")
     print(f"{'every widget rendered':<24} {scale['every'] / KB:>7.1f}KB {seed['every'] / KB:>7.1f}KB "
           f"{scale['every'] / max(seed['every'], 1):>5.1f}x (the batch on the channel layer, no socket gets it all)")
-    print(f"{'publisher render':<24} {scale['ms']:>7.1f}ms {seed['ms']:>7.1f}ms {scale['ms'] / max(seed['ms'], 0.01):>5.1f}x "
+    print(f"{'publisher: widgets only':<24} {scale['render_ms']:>7.1f}ms {seed['render_ms']:>7.1f}ms "
+          f"{scale['render_ms'] / max(seed['render_ms'], 0.01):>5.1f}x (the rest: events as JSON, the claim: a write)")
+    print(f"{'publisher: whole batch':<24} {scale['ms']:>7.1f}ms {seed['ms']:>7.1f}ms {scale['ms'] / max(seed['ms'], 0.01):>5.1f}x "
           f"{'<50ms':>8}{'' if scale['ms'] < TARGET_MS else ' MISSED'}")
     print("render time by widget (scale lab, ms): " + ", ".join(
         f"{name} {ms:.1f}" for name, ms in sorted(scale["by_widget"].items(), key=lambda kv: -kv[1])))
