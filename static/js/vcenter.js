@@ -231,7 +231,9 @@
   document.addEventListener("htmx:afterSwap", function () {
     if (!keptSocket) { return; }
     var slot = document.getElementById("live-socket-slot");
-    if (slot) { slot.replaceWith(keptSocket); lastSeq = null; }
+    // a new page: say its widgets again even if the list is the same, so the answer tells the page
+    // whether a batch went out between its rendering and now (to the page it replaced)
+    if (slot) { slot.replaceWith(keptSocket); lastSeq = null; declared = null; }
     keptSocket = null;
   });
   document.addEventListener("htmx:wsAfterMessage", function (e) {
