@@ -239,9 +239,7 @@ def _lab_events(c: Changes, arg: str) -> str:
 
 
 def _faults(c: Changes) -> list:
-    if not hasattr(c, "_faults"):
-        c._faults = active_faults(c.lab)
-    return c._faults
+    return c.once("faults", lambda: active_faults(c.lab))
 
 
 @widget("fault-badge", affected=_on_inventory)
