@@ -695,6 +695,7 @@ async def run_viewers(plan: dict) -> list[dict]:
                                               additional_headers={"Cookie": spec["cookie"],
                                                                   "Origin": f"http://{web}"}) as ws:
                     opened(state)
+                    await ws.send(json.dumps({"widgets": ["tasks", "tree", "events"]}))  # as the page says
                     if len(state["opens"]) > 1:  # a socket opened again: the page resyncs (vcenter.js)
                         state["resyncs"]["reconnect"] += 1
                         state["held"] = max(state["held"], await loop.run_in_executor(

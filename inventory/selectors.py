@@ -303,3 +303,31 @@ def host_live(host: Host) -> dict:
     """What the host's live Summary box shows (inventory/partials/host_live.html)."""
     return {"host": host, "vms_count": host.vms.count(),
             "vms_on": host.vms.filter(power_state=VmPowerState.POWERED_ON).count()}
+
+
+def cluster_summary(lab: Lab, cluster: Cluster) -> dict:
+    """What a cluster's Summary tab shows in its General and Resources boxes (first render and
+    every push: inventory/partials/cluster_general.html, usage_box.html). Three queries."""
+    hosts = list(cluster.hosts.all())
+    running = defaultdict(list)
+    vms_count = 0
+    for vm in VirtualMachine.objects.filter(host__in=[h.pk for h in hosts]).only(
+            "host_id", "power_state", "num_cpu", "memory_mb", "cpu_reservation_mhz", "memory_reservation_mb",
+            "memory_overhead_override_mb", "workload"):
+        vms_count += 1
+        if vm.power_state == VmPowerState.POWERED_ON:
+            running[vm.host_id].append(vm)
+    return {
+        "obj": cluster, "usage": total_usage(host_usage(h, running[h.pk]) for h in hosts), "hosts_count": len(hosts),
+        "cores": sum(h.cores for h in hosts), "hosts_usable": sum(1 for h in hosts if h.is_usable),
+        "vms_count": vms_count, "vms_on": sum(len(v) for v in running.values()),
+    }
+
+
+def datacenter_summary(lab: Lab, datacenter: Datacenter) -> dict:
+    """What a datacenter's Summary tab shows in its General box (inventory/partials/datacenter_general.html)."""
+    return {
+        "obj": datacenter, "hosts_count": datacenter.hosts.count(), "clusters_count": datacenter.clusters.count(),
+        "vms_count": vms_in(lab, datacenter, "datacenter").count(), "datastores_count": datacenter.datastores.count(),
+        "networks_count": datacenter.networks.count(),
+    }

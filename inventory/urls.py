@@ -1,7 +1,6 @@
 from django.urls import path, register_converter
 
 from inventory.views import actions, pages
-from inventory.converters import LabIdConverter
 
 
 class MoidConverter:
@@ -17,8 +16,6 @@ class MoidConverter:
 
 
 register_converter(MoidConverter, "moid")
-register_converter(LabIdConverter, "lab")
-
 urlpatterns = [
     path("", pages.home, name="home"),
     path("labs/new/", actions.lab_new, name="lab-new"),

@@ -1,10 +1,6 @@
-from django.urls import path, register_converter
-
-from inventory.converters import LabIdConverter
+from django.urls import path
 
 from .views import clock, console, faults, perf, tasks
-
-register_converter(LabIdConverter, "lab")
 
 urlpatterns = [
     path("labs/<lab:lab_id>/recent-tasks/", tasks.recent_tasks, name="recent-tasks"),

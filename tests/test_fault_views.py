@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from inventory.models import Datacenter, Host
+from operations.live.fragments import compose
 from operations.models import Fault, Input
 from operations.services.faults import fault_start, vm_fault_action
 
@@ -29,7 +30,7 @@ def action(lab, obj, slug):
 
 
 def live_html(sim) -> str:
-    return "\n".join(message["html"] for _, message in sim.take_batches())
+    return "\n".join(frame for _, message in sim.take_batches() for frame in compose(message))
 
 
 def test_the_hosts_menu_lists_every_host_failure(owner_client, lab, esx01):
@@ -168,7 +169,7 @@ def test_a_host_not_responding_and_its_vms_are_greyed_in_the_tree_and_summary(ow
     assert "esx01.lab.local <span class=\"node-state\">(not responding)</span>" in pushed
     assert re.search(r'class="node vm greyed disconnected[^>]*>.*W2K8-Web01 <span class="node-state">'
                      r'\(disconnected\)</span>', pushed)
-    assert re.search(rf'<div class="objhead greyed" id="objhead-{web01.moid}">', pushed)  # its open Summary
+    assert re.search(rf'<div class="objhead greyed" id="objhead-{web01.moid}"', pushed)  # its open Summary
     host_page = owner_client.get(reverse("object", args=[lab.pk, esx01.moid])).content.decode()
     assert 'esx01.lab.local <span class="obj-state">(not responding)</span></h1>' in host_page
     assert "Not Responding" in host_page and "longer than its heartbeat timeout" in host_page

@@ -106,11 +106,13 @@ def browser_cookie(host: str, user: str, password: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-async def collect(url: str, headers: dict, until, timeout: float = 60.0) -> list[str]:
+async def collect(url: str, headers: dict, until, timeout: float = 60.0, widgets=None) -> list[str]:
     import websockets
 
     messages = []
     async with websockets.connect(url, additional_headers=headers) as socket_:
+        if widgets is not None:  # a page socket: the page says which widgets it shows
+            await socket_.send(json.dumps({"widgets": widgets}))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -133,7 +135,8 @@ def test_an_operation_started_on_web_a_streams_to_clients_of_web_b(topology):
     async def scenario():
         page = asyncio.ensure_future(collect(
             f"ws://{b}/ws/labs/{lab}/live", {"Cookie": cookie, "Origin": f"http://{b}"},
-            until=lambda ms: any("Migration of virtual machine W2K8-Web01" in m for m in ms)))
+            until=lambda ms: any("Migration of virtual machine W2K8-Web01" in m for m in ms)),
+            widgets=["tasks", "tree", "events", f"vm:{vm['vm'].split('-')[1]}"])
         events = asyncio.ensure_future(collect(
             f"ws://{b}/ws/labs/{lab}/events?session={token}", {},
             until=lambda ms: any('"VmMigratedEvent"' in m for m in ms)))

@@ -1,5 +1,10 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from inventory.converters import LabIdConverter
+
+# <lab:lab_id> in the apps' URLconfs (included below): lab-3, or the bare number
+register_converter(LabIdConverter, "lab")
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -8,13 +8,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from inventory.actions import actions_for, kind_of
-from inventory.choices import VmPowerState
 from inventory.forms import NewLabForm
 from inventory.models import Datastore, Host
 from inventory.presets import PRESETS
 from inventory.selectors import (
-    datastores_in, hosts_in, hosts_with_counts, inventory_tree, lab_counts, lab_for, labs_visible_to, object_for,
-    host_live, recent_tasks, total_usage, vm_live, usage_by_host, vms_in, with_space, PAGE_SIZE,
+    PAGE_SIZE, cluster_summary, datacenter_summary, datastores_in, host_live, hosts_in, hosts_with_counts,
+    inventory_tree, lab_counts, lab_for, labs_visible_to, object_for, recent_tasks, usage_by_host, vm_live,
+    vms_in, with_space,
 )
 from operations.live.fragments import map_context
 from operations.maps import vmotion_resources
@@ -94,20 +94,9 @@ def summary_data(request, lab, obj, kind) -> dict:
     if kind == "root":
         return {"counts": lab_counts(lab)}
     if kind == "datacenter":
-        return {
-            "hosts_count": obj.hosts.count(), "clusters_count": obj.clusters.count(),
-            "vms_count": vms_in(lab, obj, kind).count(), "datastores_count": obj.datastores.count(),
-            "networks_count": obj.networks.count(),
-        }
+        return datacenter_summary(lab, obj)
     if kind == "cluster":
-        hosts = list(obj.hosts.all())
-        usage = total_usage(usage_by_host(hosts).values())
-        vms = vms_in(lab, obj, kind)
-        return {
-            "usage": usage, "hosts_count": len(hosts), "cores": sum(h.cores for h in hosts),
-            "vms_count": vms.count(), "vms_on": vms.filter(power_state=VmPowerState.POWERED_ON).count(),
-            "hosts_usable": sum(1 for h in hosts if h.is_usable),
-        }
+        return cluster_summary(lab, obj)
     if kind == "host":
         return {
             "usage": usage_by_host([obj])[obj.pk],

@@ -1,85 +1,67 @@
-"""One batch of a lab's changes as the HTML fragments the pages hold, by element id, from the
-same partial templates the pages render first (so the first load and a push cannot differ)."""
+"""A batch of a lab's changes as the pages hold them: the widgets' fragments by key
+(widgets.py), and the message each socket is sent, composed from the keys its page shows."""
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from inventory.models import Host, Lab, VirtualMachine
-from django.core.paginator import Paginator
-
-from inventory.selectors import (
-    PAGE_SIZE, TREE_INLINE_VM_LIMIT, active_faults, host_live, inventory_tree, recent_tasks, vm_live, vms_in,
-)
+from inventory.models import Lab
 from operations.maps import lab_map
-from operations.models import Event, Task
 
-EVENTS_SHOWN = 100  # the vCenter's Tasks & Events tab, as the page shows it
-# events that change nothing a picture shows (the Recent Tasks panel is always pushed)
-QUIET_EVENTS = {"ClockChangedEvent", "LabCreatedEvent"}
-# vCenter's view of a host changed: its VMs' Summary boxes show "(disconnected)", or no longer
-CONNECTION_EVENTS = {"HostNotRespondingEvent", "HostConnectedEvent", "HostDisconnectedEvent"}
+from .widgets import WIDGETS, changes_of, render_widgets
 
-
-def _ids(moids, prefix: str) -> set[int]:
-    return {int(m[len(prefix):]) for m in moids if m and m.startswith(prefix) and m[len(prefix):].isdigit()}
+# the websocket server refuses frames above 1 MiB (autobahn's default in daphne): a live message
+# stays well under it; what does not fit goes in further messages, a fragment alone too large is
+# replaced by a resync instruction
+MESSAGE_MAX_BYTES = 512 * 1024
 
 
-def render_batch(lab: Lab, events: list[Event], prev_seq: int, seq: int, busy_tasks: list[Task]) -> str:
+def seq_html(prev: int, seq: int, resync: bool = False) -> str:
+    return format_html('<span id="live-seq" data-seq="{}" data-prev="{}"{} hidden></span>', seq, prev,
+                       mark_safe(' data-resync="1"') if resync else "")
+
+
+def render_batch(lab: Lab, events, prev_seq: int, seq: int, busy_tasks) -> dict:
     """`events`: the batch's new events (seq prev_seq+1 .. seq); `busy_tasks`: tasks whose progress
-    moved. Returns the message: the sequence marker first, then each fragment."""
-    now = lab.now()
-    parts = [format_html('<span id="live-seq" data-seq="{}" data-prev="{}" hidden></span>', seq, prev_seq)]
-    parts.append(render_to_string("operations/partials/recent_tasks_body.html",
-                                  {"lab": lab, "tasks": recent_tasks(lab), "pushed": True}))
-    changed = [e for e in events if e.type not in QUIET_EVENTS]
-    vm_ids = _ids([e.object_moid for e in changed] + [t.object_moid for t in busy_tasks], "vm-")
-    reconnected = _ids([e.object_moid for e in changed if e.type in CONNECTION_EVENTS], "host-")
-    for host_id in reconnected:  # a page further on is the reader's, as below
-        vm_ids |= set(VirtualMachine.objects.filter(host_id=host_id).values_list("pk", flat=True)[:PAGE_SIZE])
-    host_ids = _ids([e.host_moid for e in changed] + [e.object_moid for e in changed], "host-")
-    for task in [*busy_tasks, *Task.objects.filter(pk__in={e.task_id for e in changed if e.task_id})]:
-        host_ids |= {p for p in (task.params.get("src"), task.params.get("host")) if isinstance(p, int)}
-    vms = list(VirtualMachine.objects.filter(lab=lab, pk__in=vm_ids).select_related("host"))
-    host_ids |= {vm.host_id for vm in vms}
-    for vm in vms:
-        parts.append(render_to_string("inventory/partials/vm_live.html", vm_live(lab, vm, now)))
-        parts.append(render_to_string("inventory/partials/objhead.html", {"obj": vm, "kind": "vm", "lab": lab}))
-    containers = []
-    for host in Host.objects.filter(lab=lab, pk__in=host_ids).select_related("cluster"):
-        parts.append(render_to_string("inventory/partials/host_live.html", host_live(host)))
-        parts.append(render_to_string("inventory/partials/objhead.html", {"obj": host, "kind": "host", "lab": lab}))
-        containers += [(host, "host")] + ([(host.cluster, "cluster")] if host.cluster else [])
-    if changed:
-        for obj, kind in dict.fromkeys(containers):  # the hosts' and clusters' Virtual Machines tabs
-            vms = vms_in(lab, obj, kind).select_related("host", "datastore")
-            if vms.count() <= PAGE_SIZE:  # a page further on is the reader's: not replaced
-                parts.append(render_to_string("inventory/partials/vm_list.html", {
-                    "obj": obj, "page": Paginator(vms, PAGE_SIZE).get_page(1), "pushed": True}))
-    if changed:
-        tree, vms_inline = inventory_tree(lab)
-        if vms_inline:
-            parts.append(format_html('<div id="tree-body">{}</div>', render_to_string(
-                "inventory/partials/tree.html", {"lab": lab, "tree": tree, "vms_inline": vms_inline, "moid": None})))
-        parts.append(render_to_string("operations/partials/map.html", map_context(lab)))
-        parts.append(render_to_string("operations/partials/lab_events.html",
-                                      {"events": Event.objects.filter(lab=lab)[:EVENTS_SHOWN]}))
-        # the navbar's badge and the fault panel: a failure starts or ends with an event
-        faults = active_faults(lab)
-        parts.append(render_to_string("operations/partials/fault_badge.html", {"count": len(faults)}))
-        parts.append(render_to_string("operations/partials/fault_panel.html", {"lab": lab, "faults": faults}))
-    return "\n".join(parts)
+    moved. Returns {"widgets": key -> fragment, "stale": keys too large to push, "lazy": keys the
+    web processes render for the pages that show them}."""
+    fragments, stale, lazy = render_widgets(changes_of(lab, events, busy_tasks))
+    return {"widgets": fragments, "stale": stale, "lazy": lazy}
 
 
-def beat_html(upto: int, every: float) -> str:
+def compose(message: dict, shown: frozenset | None = None, limit: int = MESSAGE_MAX_BYTES) -> list[str]:
+    """The text frames for a socket whose page shows the widget keys `shown` (None: every one):
+    the sequence marker first (with a resync instruction if a widget it shows was too large to
+    push), then its fragments, split into several frames if together they would exceed `limit`."""
+    if "widgets" not in message:  # a heartbeat, or a batch made by hand
+        return [message["html"]]
+    wanted = [k for k in message["widgets"] if shown is None or k in shown]
+    sized = [(message["widgets"][k], len(message["widgets"][k].encode()) + 1) for k in wanted]
+    fitting = [(html, n) for html, n in sized if n + 200 <= limit]
+    resync = len(fitting) < len(sized) or any(shown is None or k in shown for k in message.get("stale", ()))
+    head = seq_html(message["prev"], message["seq"], resync)
+    frames, current, size = [], [head], len(head)
+    for html, n in fitting:
+        if size + n > limit:
+            frames.append("\n".join(current))
+            current, size = [], 0
+        current.append(html)
+        size += n
+    frames.append("\n".join(current))
+    return frames
+
+
+def beat_html(upto: int, every: float, ack: bool = False) -> str:
     """The hub's heartbeat for a page: every batch up to `upto` went out to this socket; the next
-    heartbeat comes in `every` seconds. The page swaps nothing for it (static/js/vcenter.js)."""
-    return format_html('<span id="live-beat" data-upto="{}" data-every="{}" hidden></span>', upto, every)
+    heartbeat comes in `every` seconds. The page swaps nothing for it (static/js/vcenter.js).
+    `ack`: the answer to a page that told its socket which widgets it shows."""
+    return format_html('<span id="live-beat" data-upto="{}" data-every="{}"{} hidden></span>', upto, every,
+                       mark_safe(' data-ack="1"') if ack else "")
 
 
 def map_context(lab: Lab) -> dict:
     return {"lab": lab, "map": lab_map(lab)}
 
 
-__all__ = ["render_batch", "beat_html", "map_context", "TREE_INLINE_VM_LIMIT"]
+__all__ = ["render_batch", "compose", "beat_html", "map_context", "seq_html", "WIDGETS", "MESSAGE_MAX_BYTES"]

@@ -37,6 +37,7 @@ from inventory.models import Lab
 
 from . import group_for
 from .fragments import beat_html
+from .widgets import render_keys
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +97,11 @@ class Hub:
             self._background.add(task)  # a reference until it is done (the loop keeps only weak ones)
             task.add_done_callback(self._background.discard)
 
-    def greeting(self, lab_id: int) -> dict:
+    def greeting(self, lab_id: int, ack: bool = False) -> dict:
         """The heartbeat as it stands, for a socket that just opened: the page learns the period,
-        and resyncs at once if batches went out between its rendering and its socket."""
-        return self._beat_message(lab_id)
+        and resyncs at once if batches went out between its rendering and its socket. `ack`: the
+        answer to a page that said which widgets it shows."""
+        return self._beat_message(lab_id, ack)
 
     async def _start(self) -> None:
         if self.channel is None:
@@ -169,11 +171,31 @@ class Hub:
                 self.delivered[lab_id] = max(self.delivered.get(lab_id, 0), message["seq"])
 
     async def _fan_out(self, lab_id: int, message: dict) -> None:
+        message = await self._with_lazy(lab_id, message)
         for consumer in list(self.subscribers.get(lab_id, ())):
             try:
                 await consumer.deliver(message)
             except Exception:  # one broken socket must not stop the others
                 log.exception("live delivery failed")
+
+    async def _with_lazy(self, lab_id: int, message: dict) -> dict:
+        """The batch with its lazy widgets that this process's sockets show, rendered once here."""
+        lazy = message.get("lazy")
+        if not lazy:
+            return message
+        shown = set()
+        for consumer in self.subscribers.get(lab_id, ()):
+            shown |= getattr(consumer, "shown", None) or set()
+        wanted = shown.intersection(lazy)
+        if not wanted:
+            return message
+        try:
+            fragments, stale = await database_sync_to_async(render_keys)(lab_id, wanted)
+        except Exception:  # the database was busy: the pages that show them resync
+            log.exception("live hub: lab %s: could not render %s", lab_id, sorted(wanted))
+            fragments, stale = {}, sorted(wanted)
+        return {**message, "widgets": {**message["widgets"], **fragments},
+                "stale": [*message.get("stale", ()), *stale], "lazy": []}
 
     # --- the heartbeat --------------------------------------------------------------------------
 
@@ -210,11 +232,11 @@ class Hub:
                 self.delivered[lab_id] = max(self.delivered.get(lab_id, 0), published[lab_id])
             await self._fan_out(lab_id, self._beat_message(lab_id))
 
-    def _beat_message(self, lab_id: int) -> dict:
+    def _beat_message(self, lab_id: int, ack: bool = False) -> dict:
         seq = self.delivered.get(lab_id, 0)
         # "prev"/"events" as a batch has them: the JSON stream reads anything before `seq` it lacks
         return {"type": "lab.beat", "lab": lab_id, "prev": seq, "seq": None, "events": [],
-                "html": beat_html(seq, self.heartbeat)}
+                "html": beat_html(seq, self.heartbeat, ack)}
 
 
 _hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

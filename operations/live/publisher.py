@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F, Q
@@ -38,7 +39,7 @@ def collect(owned: set[int], moving: dict[int, set[int]]) -> list[tuple[int, dic
             seq = events[-1].seq if events else prev
             busy = list(Task.objects.filter(pk__in=moving.get(lab.pk, ())))
             message = {"type": "lab.batch", "lab": lab.pk, "prev": prev, "seq": seq,
-                       "html": render_batch(lab, events, prev, seq, busy), "events": [event_json(e) for e in events]}
+                       **render_batch(lab, events, prev, seq, busy), "events": [event_json(e) for e in events]}
             # rendered: now claim the numbers (another runner may have published them meanwhile)
             if seq != prev and not Lab.objects.filter(pk=lab.pk, published_seq=prev).update(published_seq=seq):
                 continue
@@ -48,7 +49,24 @@ def collect(owned: set[int], moving: dict[int, set[int]]) -> list[tuple[int, dic
     return batches
 
 
+def unclaim(lab_id: int, prev: int, seq: int) -> bool:
+    """A batch that could not be sent is not published: its numbers go back (unless another
+    runner published further meanwhile), and the next step renders it again."""
+    return bool(Lab.objects.filter(pk=lab_id, published_seq=seq).update(published_seq=prev))
+
+
 async def publish(batches: list[tuple[int, dict]]) -> None:
+    """Send each batch to its lab's group. An event counts as published once its batch was handed
+    to the channel layer: a batch the layer refuses gives its numbers back (unclaim)."""
     layer = get_channel_layer()
+    failed: dict[int, tuple[int, int]] = {}  # lab -> (first prev, last seq) of its batches not sent
     for lab_id, message in batches:
-        await layer.group_send(group_for(lab_id), message)
+        try:
+            await layer.group_send(group_for(lab_id), message)
+        except Exception:  # the layer is down: the pages resync when it is back
+            log.exception("lab %s: its live batch could not be sent; it goes out again next step", lab_id)
+            if message.get("seq") != message.get("prev"):
+                first, last = failed.get(lab_id, (message["prev"], message["seq"]))
+                failed[lab_id] = (min(first, message["prev"]), max(last, message["seq"]))
+    for lab_id, (prev, seq) in failed.items():
+        await database_sync_to_async(unclaim)(lab_id, prev, seq)

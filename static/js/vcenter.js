@@ -149,6 +149,7 @@
         });
         if (fetched && current && +fetched.dataset.seq > +current.dataset.seq) { current.dataset.seq = fetched.dataset.seq; }
         markSelected();
+        declare();
         done();
       })
       .catch(done);
@@ -184,12 +185,56 @@
       if (+beat[2] > 0) { beatEvery = +beat[2]; }
       var held = heldSeq();
       if (held !== null && +beat[1] > held) { resync(); }
+      // the answer to the widget list: batches after the page's seq went out for its former list
+      else if (/data-ack="1"/.test(message) && declaredSeq !== null && +beat[1] > declaredSeq) { resync(); }
       return;
     }
-    var m = /id="live-seq" data-seq="(\d+)" data-prev="(\d+)"/.exec(message);
+    var m = /id="live-seq" data-seq="(\d+)" data-prev="(\d+)"( data-resync="1")?/.exec(message);
     if (!m || !document.getElementById("live-seq")) { return; }
     lastSeq = heldSeq();
-    if (+m[2] > lastSeq) { resync(); }
+    if (+m[2] > lastSeq || m[3]) { resync(); }  // a gap, or a widget of this page too large to push
+  });
+
+  // The page tells its socket which widgets it shows (every region marked data-widget), when the
+  // socket opens and whenever the list changes (a navigation, a dialog): the socket sends it only
+  // those. declaredSeq: what the page held when it said so; the socket's answer (a heartbeat marked
+  // data-ack) says how far the lab went out: further means some went out for the former list.
+  var declared = null, declaredSeq = null;
+  function widgetKeys() {
+    var keys = {};
+    document.querySelectorAll("[data-widget]").forEach(function (el) { keys[el.dataset.widget] = true; });
+    return Object.keys(keys).sort().join(" ");
+  }
+  function declare() {
+    if (!liveWrapper || !liveSocket || liveSocket.readyState !== WebSocket.OPEN) { return; }
+    var keys = widgetKeys();
+    if (keys === declared) { return; }
+    declared = keys;
+    declaredSeq = heldSeq();
+    liveWrapper.send(JSON.stringify({ widgets: keys ? keys.split(" ") : [] }));
+  }
+  document.addEventListener("htmx:afterSettle", declare);
+
+  // Navigation under hx-boost keeps the lab's socket: a page of the same lab has the same socket
+  // element, which the swap would close and open again. The new page's element becomes a slot and
+  // the open one moves into it (the history snapshot keeps a plain copy, which a Back reconnects).
+  var keptSocket = null;
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var old = document.getElementById("live-socket");
+    if (!e.detail.boosted || !old || e.detail.target !== document.body || typeof e.detail.serverResponse !== "string") { return; }
+    var tag = '<div id="live-socket" hx-ext="ws" ws-connect="' + old.getAttribute("ws-connect") + '"></div>';
+    if (e.detail.serverResponse.indexOf(tag) < 0) { return; }
+    e.detail.serverResponse = e.detail.serverResponse.replace(tag, '<div id="live-socket-slot"></div>');
+    keptSocket = old;
+    old.replaceWith(old.cloneNode(false));  // no socket in the copy: the swap closes nothing
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!keptSocket) { return; }
+    var slot = document.getElementById("live-socket-slot");
+    // a new page: say its widgets again even if the list is the same, so the answer tells the page
+    // whether a batch went out between its rendering and now (to the page it replaced)
+    if (slot) { slot.replaceWith(keptSocket); lastSeq = null; declared = null; }
+    keptSocket = null;
   });
   document.addEventListener("htmx:wsAfterMessage", function (e) {
     var el = document.getElementById("live-seq");
@@ -205,6 +250,8 @@
     liveSocket = e.detail.event && e.detail.event.target;
     liveWrapper = e.detail.socketWrapper;
     lastHeard = Date.now();
+    declared = null;  // a new socket knows nothing of the page yet
+    declare();
     if (opened.has(e.target)) { resync(); }  // a reconnect: what happened while we were away
     opened.add(e.target);
   });

@@ -41,8 +41,34 @@ def stranger_cookie(stranger):
     return cookie_of(stranger)
 
 
-async def open_live(lab, cookie=None, origin=b"http://127.0.0.1"):
-    """The lab page's socket; when it opens, its first message (the hub's greeting) is read."""
+def every_widget(lab) -> list[str]:
+    """The widget keys of a page that would show every region of the lab at once."""
+    from inventory.models import Cluster, Datacenter, Host, VirtualMachine
+
+    keys = ["tasks", "tree", "map", "events", "root", "fault-badge", "fault-panel"]
+    for vm in VirtualMachine.objects.filter(lab=lab):
+        keys += [f"vm:{vm.pk}", f"head:{vm.moid}"]
+    for host in Host.objects.filter(lab=lab):
+        keys += [f"host:{host.pk}", f"head:{host.moid}", f"usage:{host.moid}", f"vms:{host.moid}"]
+    for cluster in Cluster.objects.filter(lab=lab):
+        keys += [f"cluster:{cluster.pk}", f"usage:{cluster.moid}", f"vms:{cluster.moid}"]
+    keys += [f"datacenter:{pk}" for pk in Datacenter.objects.filter(lab=lab).values_list("pk", flat=True)]
+    return keys
+
+
+async def declare(socket, widgets) -> str:
+    """The page tells its socket which widgets it shows; returns the socket's answer (a heartbeat)."""
+    await socket.send_json_to({"widgets": list(widgets)})
+    answer = await socket.receive_from(timeout=30)
+    assert BEAT.search(answer) and 'data-ack="1"' in answer, answer
+    return answer
+
+
+async def open_live(lab, cookie=None, origin=b"http://127.0.0.1", widgets=None):
+    """The lab page's socket; when it opens, its first message (the hub's greeting) is read, then
+    the page says which widgets it shows (`widgets`; by default every one of the lab's)."""
+    from asgiref.sync import sync_to_async
+
     from vcenter_web.asgi import application
 
     headers = [(b"origin", origin)] + ([(b"cookie", cookie)] if cookie else [])
@@ -51,6 +77,9 @@ async def open_live(lab, cookie=None, origin=b"http://127.0.0.1"):
     if connected:
         socket.greeting = await socket.receive_from(timeout=30)
         assert BEAT.search(socket.greeting), socket.greeting
+        if widgets is None:
+            widgets = await sync_to_async(every_widget)(lab)
+        socket.ack = await declare(socket, widgets)
     return socket, connected
 
 

@@ -1,0 +1,129 @@
+"""The registry of live widgets: each socket receives only the widgets its page shows, the same
+bytes to every socket that shows them; one inventory event in a large lab stays small; no frame
+exceeds the transport's limit (split, or a resync instruction); a batch the channel layer refuses
+is not published."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from inventory.models import Lab, VirtualMachine
+from inventory.presets import lab_create
+from operations.live import publisher
+from operations.live.fragments import MESSAGE_MAX_BYTES, compose
+from operations.live.publisher import collect, publish
+from operations.services.power import vm_power
+from tests.conftest import Sim
+
+from .conftest import declare, open_live, owner_cookie  # noqa: F401 (a fixture)
+
+pytestmark = [pytest.mark.anyio, pytest.mark.django_db(transaction=True)]
+KB = 1024
+
+
+async def drain(socket) -> list[str]:
+    messages = []
+    while not await socket.receive_nothing(timeout=0.2):
+        messages.append(await socket.receive_from())
+    return messages
+
+
+async def step(sim, seconds=0.0):
+    await sync_to_async(sim.run)(seconds)
+    await publish(sim.take_batches())
+
+
+@pytest.fixture
+def big_lab(owner):
+    """A scale lab where the datacenter map would be large (80 hosts, 400 VMs)."""
+    lab = lab_create(owner=owner, preset="scale", name="Big", hosts=80, vms=400, quota=False)
+    Lab.objects.filter(pk=lab.pk).update(clock_paused=True)
+    lab.refresh_from_db()
+    VirtualMachine.objects.filter(pk=VirtualMachine.objects.filter(lab=lab).order_by("pk").last().pk).update(
+        power_state="poweredOff")  # the one this test powers on
+    return lab
+
+
+async def test_each_socket_gets_only_its_pages_widgets_and_the_maps_tab_a_resync(big_lab, owner, owner_cookie):
+    sim = Sim(big_lab)
+    vm = await sync_to_async(lambda: VirtualMachine.objects.filter(lab=big_lab, power_state="poweredOff")
+                             .select_related("host").first())()
+    summary = ["tasks", "fault-badge", f"vm:{vm.pk}", f"head:{vm.moid}"]  # the VM's Summary tab
+    vm_page, _ = await open_live(big_lab, owner_cookie, widgets=summary)
+    same_page, _ = await open_live(big_lab, owner_cookie, widgets=list(reversed(summary)))
+    maps_tab, _ = await open_live(big_lab, owner_cookie, widgets=["tasks", "fault-badge", "map", "head:root"])
+    host_page, _ = await open_live(big_lab, owner_cookie, widgets=[
+        "tasks", f"host:{vm.host_id}", f"usage:{vm.host.moid}", f"usage:domain-c{vm.host.cluster_id}",
+        f"cluster:{vm.host.cluster_id}", f"datacenter:{vm.host.datacenter_id}"])
+    await step(sim)  # the lab's creation
+    for socket in (vm_page, same_page, maps_tab, host_page):
+        await drain(socket)
+
+    await sync_to_async(vm_power)(vm=vm, action="power-on", user=owner)
+    await step(sim, 30)
+    mine, same, maps, host = [await drain(s) for s in (vm_page, same_page, maps_tab, host_page)]
+    for frames in (mine, maps, host):
+        assert frames and all(len(f.encode()) < 50 * KB for f in frames)  # one event: small for everyone
+    assert mine == same  # the same widgets: the same bytes
+    text = "\n".join(mine)
+    assert f'id="vm-{vm.pk}-live"' in text and "Powered On" in text and f'id="objhead-{vm.moid}"' in text
+    assert 'id="lab-map"' not in text and 'id="tree-body"' not in text and 'id="lab-events"' not in text
+    assert f'id="host-{vm.host_id}-live"' not in text  # this page has no host box
+    maps_text = "\n".join(maps)
+    assert 'id="lab-map"' not in maps_text and 'data-resync="1"' in maps_text  # too large to push: re-fetch
+    assert 'data-resync' not in text
+    host_text = "\n".join(host)
+    for region in (f'id="host-{vm.host_id}-live"', f'id="usage-{vm.host.moid}"', f'id="usage-domain-c{vm.host.cluster_id}"',
+                   f'id="cluster-{vm.host.cluster_id}-general"', f'id="datacenter-{vm.host.datacenter_id}-general"'):
+        assert region in host_text
+    for socket in (vm_page, same_page, maps_tab, host_page):
+        await socket.disconnect()
+
+
+async def test_a_page_that_navigates_tells_its_socket_and_gets_the_new_widgets(lab, owner, owner_cookie, xp01, sim):
+    socket, _ = await open_live(lab, owner_cookie, widgets=["tasks"])
+    await step(sim)
+    await drain(socket)
+    answer = await declare(socket, ["tasks", f"vm:{xp01.pk}"])  # the same socket, another page
+    assert 'data-ack="1"' in answer
+    await sync_to_async(vm_power)(vm=xp01, action="power-on", user=owner)
+    await step(sim, 30)
+    text = "\n".join(await drain(socket))
+    assert f'id="vm-{xp01.pk}-live"' in text and 'id="tree-body"' not in text
+    await socket.disconnect()
+
+
+def test_frames_are_split_under_the_limit_and_a_fragment_too_large_becomes_a_resync():
+    widgets = {f"w{i}": f'<div id="w{i}">' + "x" * 300 + "</div>" for i in range(10)}
+    message = {"prev": 4, "seq": 5, "widgets": {**widgets, "huge": '<div id="huge">' + "y" * 5000 + "</div>"},
+               "stale": []}
+    frames = compose(message, frozenset(widgets), limit=1000)
+    assert len(frames) > 1 and all(len(f.encode()) <= 1000 for f in frames)
+    assert frames[0].startswith('<span id="live-seq" data-seq="5" data-prev="4" hidden>')
+    assert all(f'id="w{i}"' in "".join(frames) for i in range(10))
+    with_huge = compose(message, frozenset(["w1", "huge"]), limit=1000)
+    assert 'data-resync="1"' in with_huge[0] and 'id="huge"' not in "".join(with_huge)
+    assert all(len(f.encode()) <= 1000 for f in with_huge)
+    assert MESSAGE_MAX_BYTES < 1024 * 1024  # the websocket server's frame limit
+
+
+def test_a_batch_the_layer_refuses_is_not_published(lab, owner, xp01, sim, monkeypatch):
+    import asyncio
+
+    sim.run()
+    asyncio.run(publish(sim.take_batches()))
+    vm_power(vm=xp01, action="power-on", user=owner)
+    sim.run(30)
+    batches = sim.take_batches()
+    seq = Lab.objects.get(pk=lab.pk).published_seq
+    assert batches and seq == lab.event_seq or seq > 0
+
+    class Down:
+        async def group_send(self, group, message):
+            raise ConnectionError("the channel layer is down")
+
+    monkeypatch.setattr(publisher, "get_channel_layer", lambda: Down())
+    asyncio.run(publish(batches))
+    prev = min(m["prev"] for _, m in batches if m["seq"] != m["prev"])
+    assert Lab.objects.get(pk=lab.pk).published_seq == prev  # not sent: not published
+    again = collect({lab.pk}, {})
+    assert again and again[0][1]["seq"] == seq  # the next step renders it again
