@@ -22,7 +22,7 @@ from operations.checks.migrate import MAX_VMS_PER_HOST, both_problems, datastore
 from operations.engine import storage, vmotion
 from operations.engine.changes import datastore_key, host_key, vm_key
 from operations.engine.workloads import WORKLOADS
-from operations.facts import datastore_facts, host_facts, vm_facts
+from operations.facts import datastore_facts, host_facts, hosts_facts, vm_facts
 from operations.faults import InsufficientResources, InvalidArgument, InvalidState
 from operations.kinds import Dependencies, Kind, register
 from operations.models import Task
@@ -53,8 +53,11 @@ def migration_problems(vm: VirtualMachine, *, host: Host | None, datastore: Data
 def host_compatibility(vm: VirtualMachine, hosts) -> list[tuple[Host, list[Problem]]]:
     """Change host to each of `hosts`: the problems per host, with the VM's and its source's
     facts read once (the wizard's compatibility column, the VMotion resources map)."""
-    facts, src = vm_facts(vm), host_facts(vm.host, for_vm=vm)
-    return [(host, host_problems(facts, src, host_facts(host, for_vm=vm))) for host in hosts]
+    hosts = list(hosts)
+    facts = vm_facts(vm)
+    read = hosts_facts([vm.host, *[h for h in hosts if h.pk != vm.host_id]], for_vm=vm)  # one set read
+    src = read[vm.host_id]
+    return [(host, host_problems(facts, src, read[host.pk])) for host in hosts]
 
 
 @lab_write("vm")

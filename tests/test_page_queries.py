@@ -1,0 +1,77 @@
+"""Every page and tab of a scale lab runs the same number of queries at 4 hosts as at 40, and fewer
+than 25 (issue 11, item 5): nothing a page shows may read the inventory one object at a time.
+Timings at the maxima are a benchmark (bench/pages.py), not a test."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from inventory.models import Cluster, Datacenter, Host, VirtualMachine
+from inventory.presets import lab_create
+
+MAX_QUERIES = 25
+
+
+def page_urls(lab) -> dict[str, tuple[str, str, dict]]:
+    """name -> (method, url, data): the pages a user opens, on objects in the middle of the lab."""
+    dc = Datacenter.objects.filter(lab=lab).first()
+    cluster = Cluster.objects.filter(lab=lab).order_by("pk").last()
+    host = Host.objects.filter(lab=lab, cluster=cluster).order_by("pk").last()
+    vm = VirtualMachine.objects.filter(lab=lab, host=host, power_state="poweredOn").order_by("pk").first() \
+        or VirtualMachine.objects.filter(lab=lab, host=host).first()
+    other = Host.objects.filter(lab=lab).exclude(pk=host.pk).order_by("pk").first()
+    lab_id = lab.pk
+    obj = lambda moid, tab=None: reverse("object-tab", args=[lab_id, moid, tab]) if tab else reverse("object", args=[lab_id, moid])  # noqa: E731
+    wizard = reverse("action", args=[lab_id, vm.moid, "migrate"])
+    urls = {
+        "lab": ("get", reverse("lab", args=[lab_id]), {}),
+        "datacenter": ("get", obj(dc.moid), {}),
+        "cluster": ("get", obj(cluster.moid), {}),
+        "host": ("get", obj(host.moid), {}),
+        "vm": ("get", obj(vm.moid), {}),
+        "tree cluster children": ("get", reverse("tree-host", args=[lab_id, host.pk]), {}),
+        "tree host children": ("get", reverse("tree-host", args=[lab_id, host.pk]), {}),
+        "wizard type": ("get", wizard, {}),
+        "wizard destination": ("post", wizard, {"step": "type", "type": "host", "go": "next"}),
+        "wizard validate": ("post", wizard, {"step": "host", "type": "host", "host": other.pk, "go": "check"}),
+        "wizard priority": ("post", wizard, {"step": "host", "type": "host", "host": other.pk, "go": "next"}),
+    }
+    for moid, tabs in (("root", ["vms", "hosts", "datastores", "tasks", "maps"]),
+                       (dc.moid, ["vms", "hosts", "datastores", "tasks", "maps"]),
+                       (cluster.moid, ["vms", "hosts", "tasks", "maps"]),
+                       (host.moid, ["vms", "configuration", "tasks", "maps", "performance"]),
+                       (vm.moid, ["tasks", "maps", "performance"])):
+        for tab in tabs:
+            urls[f"{moid.split('-')[0]} {tab}"] = ("get", obj(moid, tab), {})
+    urls["root vms page 2"] = ("get", obj("root", "vms"), {"page": 2})
+    urls["root hosts page 2"] = ("get", obj("root", "hosts"), {"page": 2})
+    return urls
+
+
+def query_counts(client, lab) -> dict[str, int]:
+    counts = {}
+    for name, (method, url, data) in page_urls(lab).items():
+        with CaptureQueriesContext(connection) as ctx:
+            response = getattr(client, method)(url, data)
+        assert response.status_code in (200, 302, 422), (name, response.status_code)
+        counts[name] = len(ctx.captured_queries)
+    return counts
+
+
+@pytest.fixture
+def scale_labs(owner):
+    small = lab_create(owner=owner, preset="scale", name="Small", hosts=4, vms=40, cluster_size=2, quota=False)
+    large = lab_create(owner=owner, preset="scale", name="Large", hosts=40, vms=400, cluster_size=2, quota=False)
+    return small, large
+
+
+def test_every_page_runs_as_many_queries_at_40_hosts_as_at_4_and_under_25(owner_client, scale_labs):
+    small, large = scale_labs
+    query_counts(owner_client, small)  # warm: sessions, content types
+    at_4, at_40 = query_counts(owner_client, small), query_counts(owner_client, large)
+    print("\n".join(f"{name}: {at_4[name]} / {at_40[name]}" for name in at_4))
+    grown = {name: (at_4[name], at_40[name]) for name in at_4 if at_40[name] != at_4[name]}
+    assert not grown, f"query counts grow with the inventory (4 hosts / 40 hosts): {grown}"
+    too_many = {name: n for name, n in at_40.items() if n >= MAX_QUERIES}
+    assert not too_many, f"pages over {MAX_QUERIES} queries: {too_many}"
