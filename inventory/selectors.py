@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -57,14 +57,18 @@ def id_number(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
+OBJECT_RELATED = {"vm-": ("host", "datastore"), "host-": ("cluster",)}  # what their pages show
+
+
 def object_for(lab: Lab, moid: str):
     """The inventory object with this managed object id in this lab, or 404."""
     for prefix, model in MOID_MODELS.items():
         if moid.startswith(prefix):
             number = id_number(moid[len(prefix):])
             if number is not None:
-                obj = model.objects.filter(lab=lab, pk=number).first()
+                obj = model.objects.filter(lab=lab, pk=number).select_related(*OBJECT_RELATED.get(prefix, ())).first()
                 if obj is not None:
+                    obj.lab = lab  # the page has it: no second read
                     return obj
             break
     raise Http404(f"No object {moid} in this vCenter")
@@ -129,12 +133,14 @@ def total_usage(usages) -> Usage:
 class TreeHost:
     host: Host
     vms: list = field(default_factory=list)
+    open: bool = True
 
 
 @dataclass
 class TreeCluster:
     cluster: Cluster
     hosts: list = field(default_factory=list)
+    open: bool = True
 
 
 @dataclass
@@ -144,27 +150,69 @@ class TreeDatacenter:
     hosts: list = field(default_factory=list)
 
 
-# Above this many VMs the tree lists a host's VMs only when the host is opened.
+# Up to these sizes the tree is drawn whole, every node open (and pushed live as a whole); above,
+# it is lazy as the vSphere Client's: clusters and hosts closed, their children fetched when
+# opened, the path to the selected object and the nodes the user opened (a cookie) open.
 TREE_INLINE_VM_LIMIT = 400
+TREE_INLINE_HOST_LIMIT = 64
+TREE_OPEN_LIMIT = 12  # nodes kept open from the cookie: the most recently opened
 
 
-def inventory_tree(lab: Lab) -> tuple[list[TreeDatacenter], bool]:
-    """The Hosts and Clusters tree in four queries. Returns the tree and whether VMs are inline."""
+def tree_path(obj) -> set[str]:
+    """The nodes to open so that `obj` shows in a lazy tree: a VM's host (and so its cluster), a
+    host's cluster. No query: the ids are on the object."""
+    prefix = getattr(obj, "MOID_PREFIX", "")
+    if prefix == "vm-":
+        return {f"host-{obj.host_id}"}
+    if prefix == "host-" and obj.cluster_id:
+        return {f"domain-c{obj.cluster_id}"}
+    return set()
+
+
+def _ids_of(moids, prefix: str) -> list[int]:
+    return [int(m[len(prefix):]) for m in moids if m.startswith(prefix) and m[len(prefix):].isdigit()]
+
+
+def inventory_tree(lab: Lab, opened=()) -> tuple[list[TreeDatacenter], bool]:
+    """The Hosts and Clusters tree in at most six queries, whatever the lab's size. `opened`: the
+    moids of the nodes to show open in a lazy tree. Returns the tree and whether it is whole."""
     datacenters = {dc.pk: TreeDatacenter(dc) for dc in Datacenter.objects.filter(lab=lab)}
+    counts = Lab.objects.filter(pk=lab.pk).values_list(
+        Subquery(Host.objects.filter(lab=lab).values("lab_id").annotate(n=Count("pk")).values("n")[:1]),
+        Subquery(VirtualMachine.objects.filter(lab=lab).values("lab_id").annotate(n=Count("pk")).values("n")[:1]),
+    ).first() or (0, 0)
+    inline = (counts[0] or 0) <= TREE_INLINE_HOST_LIMIT and (counts[1] or 0) <= TREE_INLINE_VM_LIMIT
+    opened = list(opened)
+    open_hosts, open_clusters = set(_ids_of(opened, "host-")), set(_ids_of(opened, "domain-c"))
     clusters = {}
     for cluster in Cluster.objects.filter(lab=lab):
-        clusters[cluster.pk] = TreeCluster(cluster)
+        clusters[cluster.pk] = TreeCluster(cluster, open=inline or cluster.pk in open_clusters)
         datacenters[cluster.datacenter_id].clusters.append(clusters[cluster.pk])
+    host_query = Host.objects.filter(lab=lab)
+    if not inline:  # the open clusters' hosts, the open hosts' siblings, and standalone hosts
+        host_query = host_query.filter(
+            Q(cluster__isnull=True) | Q(cluster_id__in=open_clusters)
+            | Q(cluster_id__in=Host.objects.filter(lab=lab, pk__in=open_hosts).values("cluster_id")))
     hosts = {}
-    for host in Host.objects.filter(lab=lab):
-        hosts[host.pk] = TreeHost(host)
+    for host in host_query:
+        hosts[host.pk] = TreeHost(host, open=inline or host.pk in open_hosts)
+        if host.cluster_id:
+            clusters[host.cluster_id].open = True
         parent = clusters[host.cluster_id] if host.cluster_id else datacenters[host.datacenter_id]
         parent.hosts.append(hosts[host.pk])
-    inline = VirtualMachine.objects.filter(lab=lab).count() <= TREE_INLINE_VM_LIMIT
-    if inline:
-        for vm in VirtualMachine.objects.filter(lab=lab).only("id", "name", "host_id", "power_state", "ft_role"):
-            hosts[vm.host_id].vms.append(vm)
+    vms = VirtualMachine.objects.filter(lab=lab)
+    if not inline:
+        vms = vms.filter(host_id__in=[pk for pk in open_hosts if pk in hosts])
+    for vm in vms.only("id", "name", "host_id", "power_state", "ft_role") if hosts else ():
+        hosts[vm.host_id].vms.append(vm)
     return list(datacenters.values()), inline
+
+
+def tree_opened(cookie: str | None, obj=None) -> set[str]:
+    """The nodes open in the lazy tree: the user's last opened (the `vtree` cookie, most recent
+    last, written by static/js/tree.js) and the path to the selected object."""
+    moids = [m for m in (cookie or "").split(".") if m][-TREE_OPEN_LIMIT:]
+    return set(moids) | (tree_path(obj) if obj is not None else set())
 
 
 def active_faults(lab: Lab) -> list[Fault]:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("labs/new/", actions.lab_new, name="lab-new"),
     path("labs/<int:lab_id>/", pages.object_page, name="lab"),
     path("labs/<int:lab_id>/tree/host-<int:host_id>/", pages.tree_host_children, name="tree-host"),
+    path("labs/<int:lab_id>/tree/<moid:moid>/", pages.tree_children, name="tree-node"),
     path("labs/<int:lab_id>/<moid:moid>/", pages.object_page, name="object"),
     path("labs/<int:lab_id>/<moid:moid>/menu/", pages.object_menu, name="menu"),
     path("labs/<int:lab_id>/<moid:moid>/actions/<slug:slug>/", actions.object_action, name="action"),

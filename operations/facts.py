@@ -32,7 +32,10 @@ def hosts_facts(hosts, *, for_vm: VirtualMachine | None = None, exclude_task=Non
     if not hosts:
         return {}
     ids = [h.pk for h in hosts]
-    clusters = {c.pk: c for c in Cluster.objects.filter(pk__in={h.cluster_id for h in hosts if h.cluster_id})}
+    clusters = {h.cluster_id: h.cluster for h in hosts if h.cluster_id and Host.cluster.is_cached(h)}
+    missing = {h.cluster_id for h in hosts if h.cluster_id and h.cluster_id not in clusters}
+    if missing:
+        clusters.update({c.pk: c for c in Cluster.objects.filter(pk__in=missing)})
     powering, vmotion_cpu = set(), defaultdict(int)
     in_flight = Task.objects.filter(lab_id=hosts[0].lab_id, state__in=("queued", "running"),
                                     kind__in=("vm.power", "vm.vmotion")).only("pk", "kind", "state", "params", "plan")

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inventory.models import Datastore, Host, Lab, VirtualMachine
+from django.db.models import Case, Count, Q, Value, When
+
+from inventory.models import Cluster, Datastore, Host, Lab, VirtualMachine
+from operations.checks.migrate import host_problems
+from operations.facts import hosts_facts, vm_facts
 
 HOST_W, HOST_GAP, VM_H, TOP = 160, 24, 20, 20
 MAX_VMS_DRAWN = 10  # per host; the rest is a "+N more" line
@@ -37,7 +41,17 @@ class Map:
     notes: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+MAX_HOSTS_DRAWN = 24  # above, the map draws clusters (with their counts) instead of hosts
+MAX_CLUSTERS_DRAWN = 40
+MAX_DATASTORES_DRAWN = 40
+
+
 def lab_map(lab: Lab) -> Map:
+    """Hosts with their VMs and datastores; above MAX_HOSTS_DRAWN hosts, one box per cluster with
+    its hosts and VMs counted (vSphere's map of a big inventory is unreadable, and ours must stay
+    small for the live push). Either way a fixed number of queries."""
+    if Host.objects.filter(lab=lab).count() > MAX_HOSTS_DRAWN:
+        return _cluster_map(lab)
     hosts = list(Host.objects.filter(lab=lab).order_by("name"))
     vms = list(VirtualMachine.objects.filter(lab=lab).order_by("name").values(
         "pk", "name", "host_id", "datastore_id", "power_state"))
@@ -53,8 +67,7 @@ def lab_map(lab: Lab) -> Map:
     vm_boxes: dict[int, Box] = {}
     for i, host in enumerate(hosts):
         x = HOST_GAP + i * (HOST_W + HOST_GAP)
-        result.boxes.append(Box(x, TOP, HOST_W, 28, host.name, host.moid, "host",
-                                "up" if host.is_usable else ("maint" if host.in_maintenance_mode else "down")))
+        result.boxes.append(Box(x, TOP, HOST_W, 28, host.name, host.moid, "host", _host_state(host)))
         for j, vm in enumerate(by_host[host.pk][:MAX_VMS_DRAWN]):
             box = Box(x + 10, TOP + 34 + j * (VM_H + 4), HOST_W - 20, VM_H, vm["name"], f"vm-{vm['pk']}", "vm",
                       "on" if vm["power_state"] == "poweredOn" else "off")
@@ -68,6 +81,7 @@ def lab_map(lab: Lab) -> Map:
         box = Box(HOST_GAP + i * (HOST_W + HOST_GAP), ds_y, HOST_W, 30, ds.name, ds.moid, "datastore", ds.backing)
         ds_boxes[ds.pk] = box
         result.boxes.append(box)
+    links = list(Host.datastores.through.objects.filter(host__lab=lab).values_list("host_id", "datastore_id"))
     if len(vm_boxes) <= MAX_LINES:
         for vm in vms:
             a, b = vm_boxes.get(vm["pk"]), ds_boxes.get(vm["datastore_id"])
@@ -75,11 +89,66 @@ def lab_map(lab: Lab) -> Map:
                 result.lines.append((a.cx, a.y + a.h, b.cx, b.y, "vm-ds"))
     else:
         host_boxes = {b.moid: b for b in result.boxes if b.kind == "host"}
-        for ds in datastores:
-            for host_id in ds.hosts.values_list("pk", flat=True):
-                a = host_boxes.get(f"host-{host_id}")
-                if a:
-                    result.lines.append((a.cx, a.y + a.h, ds_boxes[ds.pk].cx, ds_y, "host-ds"))
+        for host_id, ds_id in links:
+            a, b = host_boxes.get(f"host-{host_id}"), ds_boxes.get(ds_id)
+            if a and b:
+                result.lines.append((a.cx, a.y + a.h, b.cx, ds_y, "host-ds"))
+    return result
+
+
+def _host_state(host: Host) -> str:
+    return "up" if host.is_usable else ("maint" if host.in_maintenance_mode else "down")
+
+
+def _cluster_map(lab: Lab) -> Map:
+    """The map of a big lab: a box per cluster (and per standalone host) with its hosts and VMs
+    counted, the datastores its hosts reach; in six queries."""
+    clusters = list(Cluster.objects.filter(lab=lab).order_by("name"))
+    host_rows = Host.objects.filter(lab=lab).values("cluster_id").annotate(
+        n=Count("pk"), up=Count("pk", filter=Q(in_maintenance_mode=False, connection_state="connected")))
+    hosts_by = {r["cluster_id"]: r for r in host_rows}
+    vm_rows = VirtualMachine.objects.filter(lab=lab).values("host__cluster_id").annotate(
+        n=Count("pk"), on=Count("pk", filter=Q(power_state="poweredOn")))
+    vms_by = {r["host__cluster_id"]: r for r in vm_rows}
+    standalone = list(Host.objects.filter(lab=lab, cluster__isnull=True).order_by("name")[:MAX_CLUSTERS_DRAWN])
+    datastores = list(Datastore.objects.filter(lab=lab).order_by("name")[:MAX_DATASTORES_DRAWN + 1])
+    ds_total = Datastore.objects.filter(lab=lab).count()
+    datastores = datastores[:MAX_DATASTORES_DRAWN]
+    shown = clusters[:MAX_CLUSTERS_DRAWN]
+    columns = max(len(shown) + len(standalone), len(datastores), 1)
+    ds_y = TOP + 34 + 3 * (VM_H + 4) + 70
+    result = Map(width=columns * (HOST_W + HOST_GAP) + HOST_GAP, height=ds_y + 60)
+    boxes: dict[int | str, Box] = {}
+    for i, cluster in enumerate(shown):
+        x = HOST_GAP + i * (HOST_W + HOST_GAP)
+        h, v = hosts_by.get(cluster.pk, {"n": 0, "up": 0}), vms_by.get(cluster.pk, {"n": 0, "on": 0})
+        box = Box(x, TOP, HOST_W, 28, cluster.name, cluster.moid, "cluster", "up" if h["up"] == h["n"] else "maint")
+        boxes[cluster.pk] = box
+        result.boxes.append(box)
+        for j, text in enumerate([f"{h['n']} hosts ({h['n'] - h['up']} not usable)" if h["up"] != h["n"]
+                                  else f"{h['n']} hosts", f"{v['n']} virtual machines", f"{v['on']} powered on"]):
+            result.notes.append((x + 10, TOP + 34 + j * (VM_H + 4) + 14, text))
+    for i, host in enumerate(standalone, start=len(shown)):
+        x = HOST_GAP + i * (HOST_W + HOST_GAP)
+        boxes[f"host-{host.pk}"] = box = Box(x, TOP, HOST_W, 28, host.name, host.moid, "host", _host_state(host))
+        result.boxes.append(box)
+    if len(clusters) > len(shown):
+        result.notes.append((HOST_GAP, TOP - 6, f"and {len(clusters) - len(shown)} more clusters"))
+    ds_boxes = {}
+    for i, ds in enumerate(datastores):
+        box = Box(HOST_GAP + i * (HOST_W + HOST_GAP), ds_y, HOST_W, 30, ds.name, ds.moid, "datastore", ds.backing)
+        ds_boxes[ds.pk] = box
+        result.boxes.append(box)
+    if ds_total > len(datastores):
+        result.notes.append((HOST_GAP, ds_y + 48, f"and {ds_total - len(datastores)} more datastores"))
+    links = Host.datastores.through.objects.filter(host__lab=lab, datastore_id__in=list(ds_boxes)).values_list(
+        "host__cluster_id", "host_id", "datastore_id").distinct()
+    drawn = set()
+    for cluster_id, host_id, ds_id in links:
+        a = boxes.get(cluster_id) if cluster_id else boxes.get(f"host-{host_id}")
+        if a and (a.moid, ds_id) not in drawn:
+            drawn.add((a.moid, ds_id))
+            result.lines.append((a.cx, a.y + a.h, ds_boxes[ds_id].cx, ds_y, "host-ds"))
     return result
 
 
@@ -90,16 +159,32 @@ class Reach:
     reasons: list[str]
 
 
-def vmotion_resources(vm: VirtualMachine) -> list[Reach]:
-    """The VMotion resources map of a VM: every host of its datacenter, compatible or not, and why."""
-    from operations.services.migrate import host_compatibility
+REACH_LIMIT = 40  # hosts the VMotion resources view checks and draws: its cluster's first
 
-    hosts = Host.objects.filter(lab=vm.lab, datacenter_id=vm.host.datacenter_id).select_related("cluster").order_by("name")
-    result = []
-    for host, problems in host_compatibility(vm, hosts):
+
+class Reaches(list):
+    """The checked hosts (a list of Reach) and how many more the datacenter has."""
+
+    more = 0
+
+
+def vmotion_resources(vm: VirtualMachine) -> Reaches:
+    """The VMotion resources map of a VM: the hosts of its datacenter, its own cluster's first, up
+    to REACH_LIMIT, compatible or not, and why; their facts read in one set read."""
+    hosts = Host.objects.filter(lab=vm.lab, datacenter_id=vm.host.datacenter_id)
+    total = hosts.count()
+    same = Q(cluster_id=vm.host.cluster_id) if vm.host.cluster_id else Q(cluster__isnull=True)
+    picked = list(hosts.select_related("cluster").annotate(other=Case(When(same, then=Value(0)), default=Value(1)))
+                  .order_by("other", "name")[:REACH_LIMIT])
+    result = Reaches()
+    facts = vm_facts(vm)
+    read = hosts_facts([vm.host, *[h for h in picked if h.pk != vm.host_id]], for_vm=vm)
+    for host in picked:
+        problems = host_problems(facts, read[vm.host_id], read[host.pk])
         if host.pk == vm.host_id:
             result.append(Reach(host, "current", []))
             continue
         verdict = "error" if any(p.is_error for p in problems) else ("warning" if problems else "ok")
         result.append(Reach(host, verdict, [p.message for p in problems]))
+    result.more = total - len(picked)
     return result

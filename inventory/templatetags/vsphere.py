@@ -105,6 +105,13 @@ def call_with(function, arg):
 
 
 @register.filter
+def window_url(action, obj) -> str:
+    """{% if a|window_url:obj %}: the URL of the window a command opens (Open Console), or "".
+    Not `a.href` in a template: Django calls a callable with no argument and gets nothing."""
+    return action.href(obj) if action.href is not None else ""
+
+
+@register.filter
 def entries_for(action, obj) -> list:
     """{% for e in action|entries_for:obj %}: a submenu's entries available on this object."""
     return action.entries_for(obj)

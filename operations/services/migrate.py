@@ -40,11 +40,12 @@ PRIORITY = Choice("VMotion priority", PRIORITIES)
 def migration_problems(vm: VirtualMachine, *, host: Host | None, datastore: Datastore | None) -> list[Problem]:
     """What the wizard's compatibility panel shows for this destination."""
     facts = vm_facts(vm)
-    src = host_facts(vm.host, for_vm=vm)
+    read = hosts_facts([vm.host] + ([host] if host is not None and host.pk != vm.host_id else []), for_vm=vm)
+    src = read[vm.host_id]
     if host is not None and datastore is not None:
-        return both_problems(facts, src, host_facts(host, for_vm=vm), datastore_facts(datastore))
+        return both_problems(facts, src, read[host.pk], datastore_facts(datastore))
     if host is not None:
-        return host_problems(facts, src, host_facts(host, for_vm=vm))
+        return host_problems(facts, src, read[host.pk])
     if datastore is not None:
         return datastore_problems(facts, src, datastore_facts(datastore))
     return [Problem("error", "Select a destination host or datastore.")]

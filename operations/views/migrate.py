@@ -72,11 +72,19 @@ def migrate_wizard(request, lab, vm):
     steps = _steps(mtype, live)
     step = data.get("step") if data.get("step") in steps else "type"
     errors: list[str] = []
+    checked: dict = {}  # migration_problems per (host, datastore): read once per request
+
+    def problems_of(host_, datastore_):
+        key = (host_.pk if host_ else None, datastore_.pk if datastore_ else None)
+        if key not in checked:
+            checked[key] = migration_problems(vm, host=host_, datastore=datastore_)
+        return checked[key]
+
     go = data.get("go", "") if request.method == "POST" else ""
     if go == "back":
         step = steps[max(0, steps.index(step) - 1)]
     elif go in ("next", "finish"):
-        errors = _step_errors(step, vm, mtype, host, datastore, priority)
+        errors = _step_errors(step, vm, mtype, host, datastore, priority, problems_of)
         if not errors and step != "ready":
             step = steps[steps.index(step) + 1]
         elif not errors:
@@ -89,7 +97,7 @@ def migrate_wizard(request, lab, vm):
                 return HttpResponseClientRedirect(url) if request.htmx else _redirect(url)
     if step == "ready" and "priority" in steps and PRIORITY.problems(priority):
         step = "priority"  # the summary cannot name an unknown priority: ask for it again
-    problems = migration_problems(vm, host=host, datastore=datastore) if (host or datastore) else []
+    problems = problems_of(host, datastore) if (host or datastore) else []
     context = {
         "lab": lab, "obj": vm, "kind": "vm", "vm": vm, "live": live, "mtype": mtype, "priority": priority,
         "host": host, "datastore": datastore, "step": step, "steps": [(s, STEP_TITLES[s]) for s in steps],
@@ -100,7 +108,7 @@ def migrate_wizard(request, lab, vm):
     status = 422 if errors else 200
     if request.htmx:
         return render(request, "operations/migrate_wizard.html", context, status=status)
-    context.update(lab_frame(lab))
+    context.update(lab_frame(lab, request, vm))
     return render(request, "operations/migrate_page.html", context, status=status)
 
 
@@ -116,7 +124,7 @@ def _kind_label(mtype: str, live: bool) -> str:
     return {"host": "VMotion", "datastore": "Storage VMotion"}.get(mtype, "Not possible while powered on")
 
 
-def _step_errors(step, vm, mtype, host, datastore, priority) -> list[str]:
+def _step_errors(step, vm, mtype, host, datastore, priority, problems_of) -> list[str]:
     """What stops the wizard at this step: the services' checks, nothing of its own but the
     selection it needs to go on."""
     if step == "type" and mtype == "both":
@@ -126,11 +134,11 @@ def _step_errors(step, vm, mtype, host, datastore, priority) -> list[str]:
     if step == "host":
         if host is None:
             return ["Select a destination host."]
-        return [p.message for p in migration_problems(vm, host=host, datastore=None) if p.is_error]
+        return [p.message for p in problems_of(host, None) if p.is_error]
     if step == "datastore":
         if datastore is None:
             return ["Select a destination datastore."]
-        return [p.message for p in migration_problems(vm, host=host, datastore=datastore) if p.is_error]
+        return [p.message for p in problems_of(host, datastore) if p.is_error]
     return []
 
 
