@@ -37,6 +37,7 @@ test-postgres: venv
 # Benchmarks: each prints its figures and the ratio to its reference (needs Redis for fan-out).
 bench: venv
 	$(PY) bench/fanout.py
+	$(PY) bench/pages.py
 
 # Reliability soak (not part of `make test`; docs/reliability.md): the scale-out topology on PostgreSQL
 # and Redis (its own database soak_run, Redis db 11, prefix soak) under API clients and live viewers

@@ -218,12 +218,19 @@ def tree_opened(cookie: str | None, obj=None) -> set[str]:
 def active_faults(lab: Lab) -> list[Fault]:
     """What is broken now (the fault panel), oldest first; each with `restoring` set when a
     restore is asked and not applied yet."""
+    return _faults_and_starts(lab)[0]
+
+
+def _faults_and_starts(lab: Lab) -> tuple[list[Fault], list[Input]]:
+    """The active faults (each with `restoring`) and the fault starts asked and not applied yet:
+    two queries."""
     faults = list(Fault.objects.filter(lab=lab, ended_sim__isnull=True).select_related("host", "peer", "vm")
                   .order_by("pk"))
-    ending = {i.payload.get("fault") for i in Input.objects.filter(lab=lab, applied=False, kind="fault.end")}
+    pending = list(Input.objects.filter(lab=lab, applied=False, kind__in=("fault.end", "fault.start")).order_by("pk"))
+    ending = {i.payload.get("fault") for i in pending if i.kind == "fault.end"}
     for fault in faults:
         fault.restoring = fault.pk in ending
-    return faults
+    return faults, [i for i in pending if i.kind == "fault.start"]
 
 
 @dataclass(frozen=True)
@@ -235,6 +242,7 @@ class Simulated:
     peer_id: int | None
     vm_id: int | None
     restoring: bool = False
+    pending: bool = False  # asked, not started yet
 
     def on_host(self, host_id: int) -> bool:
         return host_id in (self.host_id, self.peer_id)
@@ -244,10 +252,11 @@ def simulated_faults(lab: Lab) -> list[Simulated]:
     """What the "Simulate failure" menus offer to restore (and not to start again): the active
     faults, then the starts asked and not applied yet, in two queries. A menu opened right after
     its OK shows the restore even if the runner has not applied the input yet."""
-    found = [Simulated(f.kind, f.host_id, f.peer_id, f.vm_id, f.restoring) for f in active_faults(lab)]
-    for pending in Input.objects.filter(lab=lab, applied=False, kind="fault.start").order_by("pk"):
+    faults, starts = _faults_and_starts(lab)
+    found = [Simulated(f.kind, f.host_id, f.peer_id, f.vm_id, f.restoring) for f in faults]
+    for pending in starts:
         p = pending.payload
-        found.append(Simulated(p.get("type", ""), p.get("host"), p.get("peer"), p.get("vm")))
+        found.append(Simulated(p.get("type", ""), p.get("host"), p.get("peer"), p.get("vm"), pending=True))
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When, Window
 
 from inventory.models import Cluster, Datastore, Host, Lab, VirtualMachine
 from operations.checks.migrate import host_problems
@@ -172,10 +172,11 @@ def vmotion_resources(vm: VirtualMachine) -> Reaches:
     """The VMotion resources map of a VM: the hosts of its datacenter, its own cluster's first, up
     to REACH_LIMIT, compatible or not, and why; their facts read in one set read."""
     hosts = Host.objects.filter(lab=vm.lab, datacenter_id=vm.host.datacenter_id)
-    total = hosts.count()
     same = Q(cluster_id=vm.host.cluster_id) if vm.host.cluster_id else Q(cluster__isnull=True)
-    picked = list(hosts.select_related("cluster").annotate(other=Case(When(same, then=Value(0)), default=Value(1)))
-                  .order_by("other", "name")[:REACH_LIMIT])
+    picked = list(hosts.select_related("cluster").annotate(
+        other=Case(When(same, then=Value(0)), default=Value(1)), total=Window(Count("pk")))
+        .order_by("other", "name")[:REACH_LIMIT])
+    total = picked[0].total if picked else 0
     result = Reaches()
     facts = vm_facts(vm)
     read = hosts_facts([vm.host, *[h for h in picked if h.pk != vm.host_id]], for_vm=vm)

@@ -13,16 +13,20 @@ from inventory.presets import lab_create
 from operations import maps
 
 MAX_QUERIES = 25
-# Flat but still over the target (issue 11 item 5, unfinished): the page frame (~20 queries) plus
-# the VM's facts and one set read of the hosts' facts. Ceilings, so that they cannot grow.
-OVER_BUDGET = {"wizard validate": 35, "wizard priority": 35, "vm maps": 38}
+KINDS = {"root": "lab", "datacenter": "datacenter", "domain": "cluster", "host": "host", "vm": "vm"}
+# Flat but still over the target (issue 11 item 5, unfinished): the page frame (~17 queries), the
+# datacenter map (5-8) and the VMotion resources (one set read of 40 hosts). A ceiling: it cannot grow.
+OVER_BUDGET = {"vm maps": 32}
 
 
-def page_urls(lab) -> dict[str, tuple[str, str, dict]]:
-    """name -> (method, url, data): the pages a user opens, on objects in the middle of the lab."""
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def page_urls(lab) -> dict[str, tuple]:
+    """name -> (method, url, data[, headers]): the pages a user opens, on objects in the middle of the lab."""
     dc = Datacenter.objects.filter(lab=lab).first()
     cluster = Cluster.objects.filter(lab=lab).order_by("pk").last()
-    host = Host.objects.filter(lab=lab, cluster=cluster).order_by("pk").last()
+    host = Host.objects.filter(lab=lab, **({"cluster": cluster} if cluster else {})).order_by("pk").last()
     vm = VirtualMachine.objects.filter(lab=lab, host=host, power_state="poweredOn").order_by("pk").first() \
         or VirtualMachine.objects.filter(lab=lab, host=host).first()
     other = Host.objects.filter(lab=lab).exclude(pk=host.pk).order_by("pk").first()
@@ -32,33 +36,34 @@ def page_urls(lab) -> dict[str, tuple[str, str, dict]]:
     urls = {
         "lab": ("get", reverse("lab", args=[lab_id]), {}),
         "datacenter": ("get", obj(dc.moid), {}),
-        "cluster": ("get", obj(cluster.moid), {}),
+        "cluster": ("get", obj(cluster.moid), {}) if cluster else None,
         "host": ("get", obj(host.moid), {}),
         "vm": ("get", obj(vm.moid), {}),
-        "tree cluster children": ("get", reverse("tree-node", args=[lab_id, cluster.moid]), {}),
+        "tree cluster children": ("get", reverse("tree-node", args=[lab_id, cluster.moid]), {}) if cluster else None,
         "tree host children": ("get", reverse("tree-host", args=[lab_id, host.pk]), {}),
-        "wizard type": ("get", wizard, {}),
-        "wizard destination": ("post", wizard, {"step": "type", "type": "host", "go": "next"}),
-        "wizard validate": ("post", wizard, {"step": "host", "type": "host", "host": other.pk, "go": "check"}),
-        "wizard priority": ("post", wizard, {"step": "host", "type": "host", "host": other.pk, "go": "next"}),
+        # the wizard runs in the page's dialog (htmx): its steps come without the page around them
+        "wizard type": ("get", wizard, {}, HX),
+        "wizard destination": ("post", wizard, {"step": "type", "type": "host", "go": "next"}, HX),
+        "wizard validate": ("post", wizard, {"step": "host", "type": "host", "host": other.pk, "go": "check"}, HX),
+        "wizard priority": ("post", wizard, {"step": "host", "type": "host", "host": other.pk, "go": "next"}, HX),
     }
     for moid, tabs in (("root", ["vms", "hosts", "datastores", "tasks", "maps"]),
                        (dc.moid, ["vms", "hosts", "datastores", "tasks", "maps"]),
-                       (cluster.moid, ["vms", "hosts", "tasks", "maps"]),
+                       *([(cluster.moid, ["vms", "hosts", "tasks", "maps"])] if cluster else []),
                        (host.moid, ["vms", "configuration", "tasks", "maps", "performance"]),
                        (vm.moid, ["tasks", "maps", "performance"])):
         for tab in tabs:
-            urls[f"{moid.split('-')[0]} {tab}"] = ("get", obj(moid, tab), {})
+            urls[f"{KINDS[moid.split('-')[0]]} {tab}"] = ("get", obj(moid, tab), {})
     urls["root vms page 2"] = ("get", obj("root", "vms"), {"page": 2})
     urls["root hosts page 2"] = ("get", obj("root", "hosts"), {"page": 2})
-    return urls
+    return {name: url for name, url in urls.items() if url is not None}
 
 
 def query_counts(client, lab) -> dict[str, int]:
     counts = {}
-    for name, (method, url, data) in page_urls(lab).items():
+    for name, (method, url, data, *extra) in page_urls(lab).items():
         with CaptureQueriesContext(connection) as ctx:
-            response = getattr(client, method)(url, data)
+            response = getattr(client, method)(url, data, **(extra[0] if extra else {}))
         assert response.status_code in (200, 302, 422), (name, response.status_code)
         counts[name] = len(ctx.captured_queries)
     return counts

@@ -204,8 +204,10 @@ def switch_down(faults) -> bool:
 
 @register.inclusion_tag("operations/partials/fault_badge.html")
 def fault_badge(lab):
-    """The navbar's count of simulated failures (pushed as it changes)."""
-    return {"count": len(active_faults(lab))}
+    """The navbar's count of simulated failures (pushed as it changes); from the faults the
+    page's menus read in this request when they did."""
+    read = lab.__dict__.get("_simulated_faults")
+    return {"count": sum(not s.pending for s in read) if read is not None else len(active_faults(lab))}
 
 
 # --- a host's state as the vSphere Client shows it: the words after its name, its icon, greyed ---

@@ -74,7 +74,18 @@ def migrate_wizard(request, lab, vm):
     errors: list[str] = []
     checked: dict = {}  # migration_problems per (host, datastore): read once per request
 
+    def compatibility():
+        """Change host to each host of a datacenter up to COMPAT_COLUMN_LIMIT: one set read of
+        their facts, or None above (only the selected host is checked then)."""
+        if "all" not in checked:
+            rows = list(hosts[:COMPAT_COLUMN_LIMIT + 1])
+            checked["all"] = dict(host_compatibility(vm, rows)) if len(rows) <= COMPAT_COLUMN_LIMIT else None
+            checked["rows"] = rows
+        return checked["all"]
+
     def problems_of(host_, datastore_):
+        if host_ is not None and datastore_ is None and (compatibility() or {}).get(host_) is not None:
+            return checked["all"][host_]
         key = (host_.pk if host_ else None, datastore_.pk if datastore_ else None)
         if key not in checked:
             checked[key] = migration_problems(vm, host=host_, datastore=datastore_)
@@ -102,7 +113,7 @@ def migrate_wizard(request, lab, vm):
         "lab": lab, "obj": vm, "kind": "vm", "vm": vm, "live": live, "mtype": mtype, "priority": priority,
         "host": host, "datastore": datastore, "step": step, "steps": [(s, STEP_TITLES[s]) for s in steps],
         "types": TYPES, "priorities": PRIORITIES, "errors": errors, "problems": problems,
-        "hosts": _host_rows(vm, hosts, host) if step == "host" else [], "datastores": datastores,
+        "hosts": _host_rows(hosts, compatibility()) if step == "host" else [], "datastores": datastores,
         "kind_label": _kind_label(mtype, live),
     }
     status = 422 if errors else 200
@@ -142,8 +153,7 @@ def _step_errors(step, vm, mtype, host, datastore, priority, problems_of) -> lis
     return []
 
 
-def _host_rows(vm, hosts, selected):
-    hosts = list(hosts)
-    if len(hosts) > COMPAT_COLUMN_LIMIT:
+def _host_rows(hosts, compatibility):
+    if compatibility is None:
         return [(h, None) for h in hosts]
-    return [(h, _worst(problems)) for h, problems in host_compatibility(vm, hosts)]
+    return [(h, _worst(problems)) for h, problems in compatibility.items()]
