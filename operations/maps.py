@@ -42,8 +42,7 @@ class Map:
 
 
 MAX_HOSTS_DRAWN = 24  # above, the map draws clusters (with their counts) instead of hosts
-MAX_CLUSTERS_DRAWN = 40
-MAX_DATASTORES_DRAWN = 40
+MAX_CLUSTERS_DRAWN = 48
 
 
 def lab_map(lab: Lab) -> Map:
@@ -100,9 +99,14 @@ def _host_state(host: Host) -> str:
     return "up" if host.is_usable else ("maint" if host.in_maintenance_mode else "down")
 
 
+CARDS_PER_ROW = 6
+DATASTORES_PER_CARD = 3
+
+
 def _cluster_map(lab: Lab) -> Map:
-    """The map of a big lab: a box per cluster (and per standalone host) with its hosts and VMs
-    counted, the datastores its hosts reach; in six queries."""
+    """The map of a big lab: a card per cluster (and per standalone host), six to a row: the
+    cluster with its hosts and VMs counted, and below it the shared datastores its hosts reach
+    (local ones counted). In seven queries whatever the lab's size."""
     clusters = list(Cluster.objects.filter(lab=lab).order_by("name"))
     host_rows = Host.objects.filter(lab=lab).values("cluster_id").annotate(
         n=Count("pk"), up=Count("pk", filter=Q(in_maintenance_mode=False, connection_state="connected")))
@@ -111,44 +115,51 @@ def _cluster_map(lab: Lab) -> Map:
         n=Count("pk"), on=Count("pk", filter=Q(power_state="poweredOn")))
     vms_by = {r["host__cluster_id"]: r for r in vm_rows}
     standalone = list(Host.objects.filter(lab=lab, cluster__isnull=True).order_by("name")[:MAX_CLUSTERS_DRAWN])
-    datastores = list(Datastore.objects.filter(lab=lab).order_by("name")[:MAX_DATASTORES_DRAWN + 1])
-    ds_total = Datastore.objects.filter(lab=lab).count()
-    datastores = datastores[:MAX_DATASTORES_DRAWN]
     shown = clusters[:MAX_CLUSTERS_DRAWN]
-    columns = max(len(shown) + len(standalone), len(datastores), 1)
-    ds_y = TOP + 34 + 3 * (VM_H + 4) + 70
-    result = Map(width=columns * (HOST_W + HOST_GAP) + HOST_GAP, height=ds_y + 60)
-    boxes: dict[int | str, Box] = {}
-    for i, cluster in enumerate(shown):
-        x = HOST_GAP + i * (HOST_W + HOST_GAP)
-        h, v = hosts_by.get(cluster.pk, {"n": 0, "up": 0}), vms_by.get(cluster.pk, {"n": 0, "on": 0})
-        box = Box(x, TOP, HOST_W, 28, cluster.name, cluster.moid, "cluster", "up" if h["up"] == h["n"] else "maint")
-        boxes[cluster.pk] = box
-        result.boxes.append(box)
-        for j, text in enumerate([f"{h['n']} hosts ({h['n'] - h['up']} not usable)" if h["up"] != h["n"]
-                                  else f"{h['n']} hosts", f"{v['n']} virtual machines", f"{v['on']} powered on"]):
-            result.notes.append((x + 10, TOP + 34 + j * (VM_H + 4) + 14, text))
-    for i, host in enumerate(standalone, start=len(shown)):
-        x = HOST_GAP + i * (HOST_W + HOST_GAP)
-        boxes[f"host-{host.pk}"] = box = Box(x, TOP, HOST_W, 28, host.name, host.moid, "host", _host_state(host))
-        result.boxes.append(box)
+    cards = [("cluster", c) for c in shown] + [("host", h) for h in standalone[:MAX_CLUSTERS_DRAWN - len(shown)]]
+    datastores = {ds.pk: ds for ds in Datastore.objects.filter(lab=lab).exclude(backing="local")}
+    reach: dict[str, dict[int, None]] = {}  # card moid -> shared datastores, in name order
+    local: dict[str, set[int]] = {}
+    for cluster_id, host_id, ds_id, backing in Host.datastores.through.objects.filter(host__lab=lab).values_list(
+            "host__cluster_id", "host_id", "datastore_id", "datastore__backing").order_by("datastore__name"):
+        key = f"domain-c{cluster_id}" if cluster_id else f"host-{host_id}"
+        if backing == "local":
+            local.setdefault(key, set()).add(ds_id)
+        else:
+            reach.setdefault(key, {})[ds_id] = None
+    most = max([min(len(reach.get(obj.moid, {})), DATASTORES_PER_CARD) for _, obj in cards] + [0])
+    card_w, card_h = HOST_W + HOST_GAP, 34 + 3 * (VM_H + 4) + 30 + most * 36 + 36
+    rows = (len(cards) + CARDS_PER_ROW - 1) // CARDS_PER_ROW or 1
+    result = Map(width=min(len(cards), CARDS_PER_ROW) * card_w + HOST_GAP if cards else 400,
+                 height=rows * card_h + TOP + 10)
+    for i, (kind, obj) in enumerate(cards):
+        x, y = HOST_GAP + (i % CARDS_PER_ROW) * card_w, TOP + (i // CARDS_PER_ROW) * card_h
+        if kind == "cluster":
+            h, v = hosts_by.get(obj.pk, {"n": 0, "up": 0}), vms_by.get(obj.pk, {"n": 0, "on": 0})
+            top = Box(x, y, HOST_W, 28, obj.name, obj.moid, "cluster", "up" if h["up"] == h["n"] else "maint")
+            texts = [f"{h['n']} hosts" + (f", {h['n'] - h['up']} not usable" if h["up"] != h["n"] else ""),
+                     f"{v['n']} virtual machines", f"{v['on']} powered on"]
+        else:
+            top = Box(x, y, HOST_W, 28, obj.name, obj.moid, "host", _host_state(obj))
+            texts = ["standalone host"]
+        result.boxes.append(top)
+        for j, text in enumerate(texts):
+            result.notes.append((x + 6, y + 34 + j * (VM_H + 4) + 12, text))
+        ds_y = y + 34 + 3 * (VM_H + 4) + 30
+        shared = list(reach.get(obj.moid, {}))
+        for j, ds_id in enumerate(shared[:DATASTORES_PER_CARD]):
+            ds = datastores[ds_id]
+            box = Box(x + 16, ds_y + j * 36, HOST_W - 16, 28, ds.name, ds.moid, "datastore", ds.backing)
+            result.boxes.append(box)
+            result.lines.append((x + 6, y + 28, x + 6, box.y + 14, "host-ds"))
+            result.lines.append((x + 6, box.y + 14, x + 16, box.y + 14, "host-ds"))
+        extra = [f"+{len(shared) - DATASTORES_PER_CARD} shared"] if len(shared) > DATASTORES_PER_CARD else []
+        if local.get(obj.moid):
+            extra.append(f"{len(local[obj.moid])} local datastores")
+        if extra:
+            result.notes.append((x + 6, ds_y + min(len(shared), DATASTORES_PER_CARD) * 36 + 12, ", ".join(extra)))
     if len(clusters) > len(shown):
-        result.notes.append((HOST_GAP, TOP - 6, f"and {len(clusters) - len(shown)} more clusters"))
-    ds_boxes = {}
-    for i, ds in enumerate(datastores):
-        box = Box(HOST_GAP + i * (HOST_W + HOST_GAP), ds_y, HOST_W, 30, ds.name, ds.moid, "datastore", ds.backing)
-        ds_boxes[ds.pk] = box
-        result.boxes.append(box)
-    if ds_total > len(datastores):
-        result.notes.append((HOST_GAP, ds_y + 48, f"and {ds_total - len(datastores)} more datastores"))
-    links = Host.datastores.through.objects.filter(host__lab=lab, datastore_id__in=list(ds_boxes)).values_list(
-        "host__cluster_id", "host_id", "datastore_id").distinct()
-    drawn = set()
-    for cluster_id, host_id, ds_id in links:
-        a = boxes.get(cluster_id) if cluster_id else boxes.get(f"host-{host_id}")
-        if a and (a.moid, ds_id) not in drawn:
-            drawn.add((a.moid, ds_id))
-            result.lines.append((a.cx, a.y + a.h, ds_boxes[ds_id].cx, ds_y, "host-ds"))
+        result.notes.append((HOST_GAP, result.height - 4, f"and {len(clusters) - len(shown)} more clusters"))
     return result
 
 
