@@ -117,7 +117,9 @@ def usage_by_host(hosts) -> dict[int, Usage]:
     """Usage of each host, from one query over their running VMs."""
     hosts = list(hosts)
     running = defaultdict(list)
-    for vm in VirtualMachine.objects.filter(host__in=[h.pk for h in hosts], power_state=VmPowerState.POWERED_ON):
+    for vm in VirtualMachine.objects.filter(host__in=[h.pk for h in hosts], power_state=VmPowerState.POWERED_ON).only(
+            "pk", "host_id", "workload", "num_cpu", "memory_mb", "memory_overhead_override_mb", "cpu_reservation_mhz",
+            "memory_reservation_mb"):
         running[vm.host_id].append(vm)
     return {h.pk: host_usage(h, running[h.pk]) for h in hosts}
 
