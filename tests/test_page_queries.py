@@ -54,8 +54,8 @@ def page_urls(lab) -> dict[str, tuple]:
                        (vm.moid, ["tasks", "maps", "performance"])):
         for tab in tabs:
             urls[f"{KINDS[moid.split('-')[0]]} {tab}"] = ("get", obj(moid, tab), {})
-    urls["root vms page 2"] = ("get", obj("root", "vms"), {"page": 2})
-    urls["root hosts page 2"] = ("get", obj("root", "hosts"), {"page": 2})
+    urls["lab vms page 2"] = ("get", obj("root", "vms"), {"page": 2})
+    urls["lab hosts page 2"] = ("get", obj("root", "hosts"), {"page": 2})
     return {name: url for name, url in urls.items() if url is not None}
 
 
