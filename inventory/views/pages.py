@@ -153,8 +153,13 @@ def hosts_data(request, lab, obj, kind) -> dict:
 
 
 def datastores_data(request, lab, obj, kind) -> dict:
-    datastores = with_space(datastores_in(lab, obj, kind)).annotate(host_count=Count("hosts", distinct=True))
-    return {"page": _page(request, datastores.order_by("name", "pk"))}
+    # the page first, then its space and hosts: aggregating every datastore of a big lab to show 200 took 200 ms
+    page = _page(request, datastores_in(lab, obj, kind).order_by("name", "pk"))
+    shown = with_space(Datastore.objects.filter(pk__in=[d.pk for d in page.object_list])).annotate(
+        host_count=Count("hosts", distinct=True))
+    rows = {d.pk: d for d in shown}
+    page.object_list = [rows[d.pk] for d in page.object_list]
+    return {"page": page}
 
 
 def configuration_data(request, lab, host, kind) -> dict:
