@@ -235,10 +235,10 @@ ACTIONS: dict[str, list[Action]] = {
         Action("delete-snapshot", "Delete Snapshot",
                lambda vm, d, u: services.vm_snapshot_remove(snapshot=d["snapshot"], user=u) or vm,
                form=lambda vm, data=None: forms.SnapshotChoiceForm(data, vm=vm),
-               available=lambda vm: vm.snapshots.exists(), danger=True, submit="Delete"),
+               available=lambda vm: _has_snapshots(vm), danger=True, submit="Delete"),
         Action("delete-all-snapshots", "Delete All Snapshots",
                lambda vm, d, u: services.vm_snapshot_remove_all(vm=vm, user=u) and vm,
-               available=lambda vm: vm.snapshots.exists(), danger=True, confirm="Delete all snapshots of this virtual machine?"),
+               available=lambda vm: _has_snapshots(vm), danger=True, confirm="Delete all snapshots of this virtual machine?"),
         rename,
         Action("remove-from-inventory", "Remove from Inventory",
                lambda vm, d, u: _removing_vm(vm, services.vm_unregister, u),
@@ -253,6 +253,13 @@ ACTIONS: dict[str, list[Action]] = {
     "datastore": [rename],
     "network": [],
 }
+
+
+def _has_snapshots(vm) -> bool:
+    # asked by two entries of a menu: one read per VM and request
+    if "_has_snapshots" not in vm.__dict__:
+        vm.__dict__["_has_snapshots"] = vm.snapshots.exists()
+    return vm.__dict__["_has_snapshots"]
 
 
 def actions_for(obj) -> list[Action]:

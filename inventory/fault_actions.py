@@ -93,10 +93,11 @@ RESTORE_TEXTS = {
 
 
 def _simulated(obj) -> list[Simulated]:
-    # every entry of a menu asks: one read per object and request
-    if "_simulated_faults" not in obj.__dict__:
-        obj.__dict__["_simulated_faults"] = simulated_faults(obj if isinstance(obj, Lab) else obj.lab)
-    return obj.__dict__["_simulated_faults"]
+    # every entry of a menu asks: one read per lab and request (the navbar's badge reads it too)
+    lab = obj if isinstance(obj, Lab) else obj.lab
+    if "_simulated_faults" not in lab.__dict__:
+        lab.__dict__["_simulated_faults"] = simulated_faults(lab)
+    return lab.__dict__["_simulated_faults"]
 
 
 def _on(obj, kind: str) -> list[Simulated]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -60,14 +60,18 @@ def id_number(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
+OBJECT_RELATED = {"vm-": ("host", "datastore"), "host-": ("cluster",)}  # what their pages show
+
+
 def object_for(lab: Lab, moid: str):
     """The inventory object with this managed object id in this lab, or 404."""
     for prefix, model in MOID_MODELS.items():
         if moid.startswith(prefix):
             number = id_number(moid[len(prefix):])
             if number is not None:
-                obj = model.objects.filter(lab=lab, pk=number).first()
+                obj = model.objects.filter(lab=lab, pk=number).select_related(*OBJECT_RELATED.get(prefix, ())).first()
                 if obj is not None:
+                    obj.lab = lab  # the page has it: no second read
                     return obj
             break
     raise Http404(f"No object {moid} in this vCenter")
@@ -116,7 +120,9 @@ def usage_by_host(hosts) -> dict[int, Usage]:
     """Usage of each host, from one query over their running VMs."""
     hosts = list(hosts)
     running = defaultdict(list)
-    for vm in VirtualMachine.objects.filter(host__in=[h.pk for h in hosts], power_state=VmPowerState.POWERED_ON):
+    for vm in VirtualMachine.objects.filter(host__in=[h.pk for h in hosts], power_state=VmPowerState.POWERED_ON).only(
+            "pk", "host_id", "workload", "num_cpu", "memory_mb", "memory_overhead_override_mb", "cpu_reservation_mhz",
+            "memory_reservation_mb"):
         running[vm.host_id].append(vm)
     return {h.pk: host_usage(h, running[h.pk]) for h in hosts}
 
@@ -132,12 +138,14 @@ def total_usage(usages) -> Usage:
 class TreeHost:
     host: Host
     vms: list = field(default_factory=list)
+    open: bool = True
 
 
 @dataclass
 class TreeCluster:
     cluster: Cluster
     hosts: list = field(default_factory=list)
+    open: bool = True
 
 
 @dataclass
@@ -147,38 +155,87 @@ class TreeDatacenter:
     hosts: list = field(default_factory=list)
 
 
-# Above this many VMs the tree lists a host's VMs only when the host is opened.
+# Up to these sizes the tree is drawn whole, every node open (and pushed live as a whole); above,
+# it is lazy as the vSphere Client's: clusters and hosts closed, their children fetched when
+# opened, the path to the selected object and the nodes the user opened (a cookie) open.
 TREE_INLINE_VM_LIMIT = 400
+TREE_INLINE_HOST_LIMIT = 64
+TREE_OPEN_LIMIT = 12  # nodes kept open from the cookie: the most recently opened
 
 
-def inventory_tree(lab: Lab) -> tuple[list[TreeDatacenter], bool]:
-    """The Hosts and Clusters tree in four queries. Returns the tree and whether VMs are inline."""
+def tree_path(obj) -> set[str]:
+    """The nodes to open so that `obj` shows in a lazy tree: a VM's host (and so its cluster), a
+    host's cluster. No query: the ids are on the object."""
+    prefix = getattr(obj, "MOID_PREFIX", "")
+    if prefix == "vm-":
+        return {f"host-{obj.host_id}"}
+    if prefix == "host-" and obj.cluster_id:
+        return {f"domain-c{obj.cluster_id}"}
+    return set()
+
+
+def _ids_of(moids, prefix: str) -> list[int]:
+    return [int(m[len(prefix):]) for m in moids if m.startswith(prefix) and m[len(prefix):].isdigit()]
+
+
+def inventory_tree(lab: Lab, opened=()) -> tuple[list[TreeDatacenter], bool]:
+    """The Hosts and Clusters tree in at most six queries, whatever the lab's size. `opened`: the
+    moids of the nodes to show open in a lazy tree. Returns the tree and whether it is whole."""
     datacenters = {dc.pk: TreeDatacenter(dc) for dc in Datacenter.objects.filter(lab=lab)}
+    counts = Lab.objects.filter(pk=lab.pk).values_list(
+        Subquery(Host.objects.filter(lab=lab).values("lab_id").annotate(n=Count("pk")).values("n")[:1]),
+        Subquery(VirtualMachine.objects.filter(lab=lab).values("lab_id").annotate(n=Count("pk")).values("n")[:1]),
+    ).first() or (0, 0)
+    inline = (counts[0] or 0) <= TREE_INLINE_HOST_LIMIT and (counts[1] or 0) <= TREE_INLINE_VM_LIMIT
+    opened = list(opened)
+    open_hosts, open_clusters = set(_ids_of(opened, "host-")), set(_ids_of(opened, "domain-c"))
     clusters = {}
     for cluster in Cluster.objects.filter(lab=lab):
-        clusters[cluster.pk] = TreeCluster(cluster)
+        clusters[cluster.pk] = TreeCluster(cluster, open=inline or cluster.pk in open_clusters)
         datacenters[cluster.datacenter_id].clusters.append(clusters[cluster.pk])
+    host_query = Host.objects.filter(lab=lab)
+    if not inline:  # the open clusters' hosts, the open hosts' siblings, and standalone hosts
+        host_query = host_query.filter(
+            Q(cluster__isnull=True) | Q(cluster_id__in=open_clusters)
+            | Q(cluster_id__in=Host.objects.filter(lab=lab, pk__in=open_hosts).values("cluster_id")))
     hosts = {}
-    for host in Host.objects.filter(lab=lab):
-        hosts[host.pk] = TreeHost(host)
+    for host in host_query:
+        hosts[host.pk] = TreeHost(host, open=inline or host.pk in open_hosts)
+        if host.cluster_id:
+            clusters[host.cluster_id].open = True
         parent = clusters[host.cluster_id] if host.cluster_id else datacenters[host.datacenter_id]
         parent.hosts.append(hosts[host.pk])
-    inline = VirtualMachine.objects.filter(lab=lab).count() <= TREE_INLINE_VM_LIMIT
-    if inline:
-        for vm in VirtualMachine.objects.filter(lab=lab).only("id", "name", "host_id", "power_state", "ft_role"):
-            hosts[vm.host_id].vms.append(vm)
+    vms = VirtualMachine.objects.filter(lab=lab)
+    if not inline:
+        vms = vms.filter(host_id__in=[pk for pk in open_hosts if pk in hosts])
+    for vm in vms.only("id", "name", "host_id", "power_state", "ft_role") if hosts else ():
+        hosts[vm.host_id].vms.append(vm)
     return list(datacenters.values()), inline
+
+
+def tree_opened(cookie: str | None, obj=None) -> set[str]:
+    """The nodes open in the lazy tree: the user's last opened (the `vtree` cookie, most recent
+    last, written by static/js/tree.js) and the path to the selected object."""
+    moids = [m for m in (cookie or "").split(".") if m][-TREE_OPEN_LIMIT:]
+    return set(moids) | (tree_path(obj) if obj is not None else set())
 
 
 def active_faults(lab: Lab) -> list[Fault]:
     """What is broken now (the fault panel), oldest first; each with `restoring` set when a
     restore is asked and not applied yet."""
+    return _faults_and_starts(lab)[0]
+
+
+def _faults_and_starts(lab: Lab) -> tuple[list[Fault], list[Input]]:
+    """The active faults (each with `restoring`) and the fault starts asked and not applied yet:
+    two queries."""
     faults = list(Fault.objects.filter(lab=lab, ended_sim__isnull=True).select_related("host", "peer", "vm")
                   .order_by("pk"))
-    ending = {i.payload.get("fault") for i in Input.objects.filter(lab=lab, applied=False, kind="fault.end")}
+    pending = list(Input.objects.filter(lab=lab, applied=False, kind__in=("fault.end", "fault.start")).order_by("pk"))
+    ending = {i.payload.get("fault") for i in pending if i.kind == "fault.end"}
     for fault in faults:
         fault.restoring = fault.pk in ending
-    return faults
+    return faults, [i for i in pending if i.kind == "fault.start"]
 
 
 @dataclass(frozen=True)
@@ -190,6 +247,7 @@ class Simulated:
     peer_id: int | None
     vm_id: int | None
     restoring: bool = False
+    pending: bool = False  # asked, not started yet
 
     def on_host(self, host_id: int) -> bool:
         return host_id in (self.host_id, self.peer_id)
@@ -199,10 +257,11 @@ def simulated_faults(lab: Lab) -> list[Simulated]:
     """What the "Simulate failure" menus offer to restore (and not to start again): the active
     faults, then the starts asked and not applied yet, in two queries. A menu opened right after
     its OK shows the restore even if the runner has not applied the input yet."""
-    found = [Simulated(f.kind, f.host_id, f.peer_id, f.vm_id, f.restoring) for f in active_faults(lab)]
-    for pending in Input.objects.filter(lab=lab, applied=False, kind="fault.start").order_by("pk"):
+    faults, starts = _faults_and_starts(lab)
+    found = [Simulated(f.kind, f.host_id, f.peer_id, f.vm_id, f.restoring) for f in faults]
+    for pending in starts:
         p = pending.payload
-        found.append(Simulated(p.get("type", ""), p.get("host"), p.get("peer"), p.get("vm")))
+        found.append(Simulated(p.get("type", ""), p.get("host"), p.get("peer"), p.get("vm"), pending=True))
     return found
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("labs/new/", actions.lab_new, name="lab-new"),
     path("labs/<lab:lab_id>/", pages.object_page, name="lab"),
     path("labs/<lab:lab_id>/tree/host-<int:host_id>/", pages.tree_host_children, name="tree-host"),
+    path("labs/<lab:lab_id>/tree/<moid:moid>/", pages.tree_children, name="tree-node"),
     path("labs/<lab:lab_id>/<moid:moid>/", pages.object_page, name="object"),
     path("labs/<lab:lab_id>/<moid:moid>/menu/", pages.object_menu, name="menu"),
     path("labs/<lab:lab_id>/<moid:moid>/actions/<slug:slug>/", actions.object_action, name="action"),

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+
+from inventory.capacity import reservations
 from inventory.choices import VmPowerState
 from inventory.hardware import EVC_LABELS
-from inventory.models import Datastore, Host, VirtualMachine
-from inventory.selectors import datastore_free_mb, host_reserved
+from inventory.models import Cluster, Datastore, Host, PortGroup, VirtualMachine, VMkernelNic
+from inventory.selectors import datastore_free_mb
+from operations.models import Task
 
 from .checks.migrate import Cdrom, DatastoreFacts, HostFacts, Nic, VmFacts
 
@@ -13,20 +18,70 @@ from .checks.migrate import Cdrom, DatastoreFacts, HostFacts, Nic, VmFacts
 def host_facts(host: Host, *, for_vm: VirtualMachine | None = None, exclude_task=None) -> HostFacts:
     """The host as the checks see it; `exclude_task`: a VMotion whose own CPU reservation is not
     counted against it (at its commit)."""
-    cpu_reserved, memory_reserved = host_reserved(host, exclude_vm=for_vm, exclude_task=exclude_task)
-    cluster = host.cluster
-    return HostFacts(
-        name=host.name, unusable=host.unusable_reason, cpu_vendor=host.cpu_vendor,
-        cpu_family=EVC_LABELS.get(host.evc_max, host.cpu_model), cpu_baseline=host.evc_max,
-        cpu_supports=frozenset(host.evc_modes),
-        evc=f"{cluster.moid}:{cluster.evc_mode}" if cluster is not None and cluster.evc_mode else None,
-        vmotion_nic=host.vmknics.filter(vmotion=True).exists(),
-        networks=frozenset(host.portgroups.filter(network__isnull=False).values_list("network__name", flat=True)),
-        datastores=frozenset(reachable_datastores(host)),
-        cpu_unreserved_mhz=max(0, host.cpu_total_mhz - cpu_reserved),
-        memory_unreserved_mb=max(0, host.memory_mb - memory_reserved), nic_gbps=host.nic_gbps,
-        vms=host.vms.count(), connection=host.connection_state,
-    )
+    return hosts_facts([host], for_vm=for_vm, exclude_task=exclude_task)[host.pk]
+
+
+def hosts_facts(hosts, *, for_vm: VirtualMachine | None = None, exclude_task=None) -> dict[int, HostFacts]:
+    """The facts of many hosts of one lab at once, by host id, in six queries whatever their
+    number (the Migrate wizard's compatibility column, the VMotion resources map, the runner).
+    The same reservations as `host_reserved`: powered-on VMs, VMs whose Power On is queued or
+    running, and the CPU that running VMotions from or to a host hold; `for_vm` is left out of its
+    own host's reservations."""
+    hosts = list(hosts)
+    if not hosts:
+        return {}
+    ids = [h.pk for h in hosts]
+    clusters = {h.cluster_id: h.cluster for h in hosts if h.cluster_id and Host.cluster.is_cached(h)}
+    missing = {h.cluster_id for h in hosts if h.cluster_id and h.cluster_id not in clusters}
+    if missing:
+        clusters.update({c.pk: c for c in Cluster.objects.filter(pk__in=missing)})
+    powering, vmotion_cpu = set(), defaultdict(int)
+    in_flight = Task.objects.filter(lab_id=hosts[0].lab_id, state__in=("queued", "running"),
+                                    kind__in=("vm.power", "vm.vmotion")).only("pk", "kind", "state", "params", "plan")
+    for task in in_flight:
+        if exclude_task is not None and task.pk == exclude_task.pk:
+            continue
+        if task.kind == "vm.power" and task.params.get("action") == "power-on":
+            powering.add(task.params.get("vm"))
+        elif task.kind == "vm.vmotion" and task.state == "running":
+            cpu = (task.plan.get("inputs") or {}).get("cpu_reserved_mhz", 0)
+            for host_id in {task.params.get("src"), task.params.get("host")}:
+                vmotion_cpu[host_id] += cpu
+    reserving, vm_counts = defaultdict(list), defaultdict(int)
+    powering = {p for p in powering if isinstance(p, int)}
+    for vm in VirtualMachine.objects.filter(host_id__in=ids).only(
+            "pk", "host_id", "power_state", "cpu_reservation_mhz", "memory_reservation_mb", "num_cpu", "memory_mb",
+            "memory_overhead_override_mb"):
+        vm_counts[vm.host_id] += 1
+        if (vm.power_state == VmPowerState.POWERED_ON or vm.pk in powering) and (for_vm is None or vm.pk != for_vm.pk):
+            reserving[vm.host_id].append(vm)
+    vmotion_nics = set(VMkernelNic.objects.filter(host_id__in=ids, vmotion=True).values_list("host_id", flat=True))
+    networks = defaultdict(set)
+    for host_id, name in PortGroup.objects.filter(host_id__in=ids, network__isnull=False).values_list(
+            "host_id", "network__name"):
+        networks[host_id].add(name)
+    datastores = defaultdict(list)
+    for host_id, ds_id, backing in Host.datastores.through.objects.filter(host_id__in=ids).values_list(
+            "host_id", "datastore_id", "datastore__backing"):
+        datastores[host_id].append((ds_id, backing))
+    result = {}
+    for host in hosts:
+        cpu_reserved, memory_reserved = reservations(reserving[host.pk])
+        cpu_reserved += vmotion_cpu[host.pk]
+        cluster = clusters.get(host.cluster_id)
+        result[host.pk] = HostFacts(
+            name=host.name, unusable=host.unusable_reason, cpu_vendor=host.cpu_vendor,
+            cpu_family=EVC_LABELS.get(host.evc_max, host.cpu_model), cpu_baseline=host.evc_max,
+            cpu_supports=frozenset(host.evc_modes),
+            evc=f"{cluster.moid}:{cluster.evc_mode}" if cluster is not None and cluster.evc_mode else None,
+            vmotion_nic=host.pk in vmotion_nics, networks=frozenset(networks[host.pk]),
+            datastores=frozenset(ds for ds, backing in datastores[host.pk]
+                                 if host.storage_connected or backing == "local"),
+            cpu_unreserved_mhz=max(0, host.cpu_total_mhz - cpu_reserved),
+            memory_unreserved_mb=max(0, host.memory_mb - memory_reserved), nic_gbps=host.nic_gbps,
+            vms=vm_counts.get(host.pk, 0), connection=host.connection_state,
+        )
+    return result
 
 
 def reachable_datastores(host: Host) -> list[int]:

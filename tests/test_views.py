@@ -244,13 +244,3 @@ def test_tasks_and_events_tab_lists_the_objects_history(owner_client, lab, xp01,
     assert "Power On virtual machine" in html and "XP-Client01 on esx02.lab.local in Datacenter is powered on" in html
     esx01 = Host.objects.get(lab=lab, name="esx01.lab.local")
     assert "Power On virtual machine" not in tab_body(owner_client.get(reverse("object-tab", args=[lab.pk, esx01.moid, "tasks"])))
-
-
-def test_large_labs_load_host_vms_on_demand(owner_client, owner):
-    from inventory.presets import lab_create
-
-    big = lab_create(owner=owner, preset="scale", hosts=10, vms=500, cluster_size=10)
-    html = owner_client.get(reverse("lab", args=[big.pk])).content.decode()
-    assert "VM00001" not in html and "Show virtual machines" in html
-    host = Host.objects.get(lab=big, name="esx0001.scale.local")
-    assert "VM00001" in owner_client.get(reverse("tree-host", args=[big.pk, host.pk])).content.decode()

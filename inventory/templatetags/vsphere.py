@@ -109,6 +109,13 @@ def call_with(function, arg):
 
 
 @register.filter
+def window_url(action, obj) -> str:
+    """{% if a|window_url:obj %}: the URL of the window a command opens (Open Console), or "".
+    Not `a.href` in a template: Django calls a callable with no argument and gets nothing."""
+    return action.href(obj) if action.href is not None else ""
+
+
+@register.filter
 def entries_for(action, obj) -> list:
     """{% for e in action|entries_for:obj %}: a submenu's entries available on this object."""
     return action.entries_for(obj)
@@ -205,8 +212,10 @@ def switch_down(faults) -> bool:
 
 @register.inclusion_tag("operations/partials/fault_badge.html")
 def fault_badge(lab):
-    """The navbar's count of simulated failures (pushed as it changes)."""
-    return {"count": len(active_faults(lab))}
+    """The navbar's count of simulated failures (pushed as it changes); from the faults the
+    page's menus read in this request when they did."""
+    read = lab.__dict__.get("_simulated_faults")
+    return {"count": sum(not s.pending for s in read) if read is not None else len(active_faults(lab))}
 
 
 # --- a host's state as the vSphere Client shows it: the words after its name, its icon, greyed ---

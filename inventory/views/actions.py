@@ -64,7 +64,7 @@ def _dialog(request, lab, obj, action, form, status: int = 200):
     context = {"lab": lab, "obj": obj, "kind": kind_of(obj), "action": action, "form": form}
     if request.htmx:
         return render(request, "inventory/partials/dialog.html", context, status=status)
-    context.update(lab_frame(lab))
+    context.update(lab_frame(lab, request, obj))
     return render(request, "inventory/dialog_page.html", context, status=status)
 
 

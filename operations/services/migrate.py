@@ -22,7 +22,7 @@ from operations.checks.migrate import MAX_VMS_PER_HOST, both_problems, datastore
 from operations.engine import storage, vmotion
 from operations.engine.changes import datastore_key, host_key, vm_key
 from operations.engine.workloads import WORKLOADS
-from operations.facts import datastore_facts, host_facts, vm_facts
+from operations.facts import datastore_facts, host_facts, hosts_facts, vm_facts
 from operations.faults import InsufficientResources, InvalidArgument, InvalidState
 from operations.kinds import Dependencies, Kind, register
 from operations.models import Task
@@ -40,11 +40,12 @@ PRIORITY = Choice("VMotion priority", PRIORITIES)
 def migration_problems(vm: VirtualMachine, *, host: Host | None, datastore: Datastore | None) -> list[Problem]:
     """What the wizard's compatibility panel shows for this destination."""
     facts = vm_facts(vm)
-    src = host_facts(vm.host, for_vm=vm)
+    read = hosts_facts([vm.host] + ([host] if host is not None and host.pk != vm.host_id else []), for_vm=vm)
+    src = read[vm.host_id]
     if host is not None and datastore is not None:
-        return both_problems(facts, src, host_facts(host, for_vm=vm), datastore_facts(datastore))
+        return both_problems(facts, src, read[host.pk], datastore_facts(datastore))
     if host is not None:
-        return host_problems(facts, src, host_facts(host, for_vm=vm))
+        return host_problems(facts, src, read[host.pk])
     if datastore is not None:
         return datastore_problems(facts, src, datastore_facts(datastore))
     return [Problem("error", "Select a destination host or datastore.")]
@@ -53,8 +54,11 @@ def migration_problems(vm: VirtualMachine, *, host: Host | None, datastore: Data
 def host_compatibility(vm: VirtualMachine, hosts) -> list[tuple[Host, list[Problem]]]:
     """Change host to each of `hosts`: the problems per host, with the VM's and its source's
     facts read once (the wizard's compatibility column, the VMotion resources map)."""
-    facts, src = vm_facts(vm), host_facts(vm.host, for_vm=vm)
-    return [(host, host_problems(facts, src, host_facts(host, for_vm=vm))) for host in hosts]
+    hosts = list(hosts)
+    facts = vm_facts(vm)
+    read = hosts_facts([vm.host, *[h for h in hosts if h.pk != vm.host_id]], for_vm=vm)  # one set read
+    src = read[vm.host_id]
+    return [(host, host_problems(facts, src, read[host.pk])) for host in hosts]
 
 
 @lab_write("vm")

@@ -72,11 +72,30 @@ def migrate_wizard(request, lab, vm):
     steps = _steps(mtype, live)
     step = data.get("step") if data.get("step") in steps else "type"
     errors: list[str] = []
+    checked: dict = {}  # migration_problems per (host, datastore): read once per request
+
+    def compatibility():
+        """Change host to each host of a datacenter up to COMPAT_COLUMN_LIMIT: one set read of
+        their facts, or None above (only the selected host is checked then)."""
+        if "all" not in checked:
+            rows = list(hosts[:COMPAT_COLUMN_LIMIT + 1])
+            checked["all"] = dict(host_compatibility(vm, rows)) if len(rows) <= COMPAT_COLUMN_LIMIT else None
+            checked["rows"] = rows
+        return checked["all"]
+
+    def problems_of(host_, datastore_):
+        if host_ is not None and datastore_ is None and (compatibility() or {}).get(host_) is not None:
+            return checked["all"][host_]
+        key = (host_.pk if host_ else None, datastore_.pk if datastore_ else None)
+        if key not in checked:
+            checked[key] = migration_problems(vm, host=host_, datastore=datastore_)
+        return checked[key]
+
     go = data.get("go", "") if request.method == "POST" else ""
     if go == "back":
         step = steps[max(0, steps.index(step) - 1)]
     elif go in ("next", "finish"):
-        errors = _step_errors(step, vm, mtype, host, datastore, priority)
+        errors = _step_errors(step, vm, mtype, host, datastore, priority, problems_of)
         if not errors and step != "ready":
             step = steps[steps.index(step) + 1]
         elif not errors:
@@ -89,18 +108,18 @@ def migrate_wizard(request, lab, vm):
                 return HttpResponseClientRedirect(url) if request.htmx else _redirect(url)
     if step == "ready" and "priority" in steps and PRIORITY.problems(priority):
         step = "priority"  # the summary cannot name an unknown priority: ask for it again
-    problems = migration_problems(vm, host=host, datastore=datastore) if (host or datastore) else []
+    problems = problems_of(host, datastore) if (host or datastore) else []
     context = {
         "lab": lab, "obj": vm, "kind": "vm", "vm": vm, "live": live, "mtype": mtype, "priority": priority,
         "host": host, "datastore": datastore, "step": step, "steps": [(s, STEP_TITLES[s]) for s in steps],
         "types": TYPES, "priorities": PRIORITIES, "errors": errors, "problems": problems,
-        "hosts": _host_rows(vm, hosts, host) if step == "host" else [], "datastores": datastores,
+        "hosts": _host_rows(hosts, compatibility()) if step == "host" else [], "datastores": datastores,
         "kind_label": _kind_label(mtype, live),
     }
     status = 422 if errors else 200
     if request.htmx:
         return render(request, "operations/migrate_wizard.html", context, status=status)
-    context.update(lab_frame(lab))
+    context.update(lab_frame(lab, request, vm))
     return render(request, "operations/migrate_page.html", context, status=status)
 
 
@@ -114,7 +133,7 @@ def _kind_label(mtype: str, live: bool) -> str:
     return {"host": "VMotion", "datastore": "Storage VMotion"}.get(mtype, "Not possible while powered on")
 
 
-def _step_errors(step, vm, mtype, host, datastore, priority) -> list[str]:
+def _step_errors(step, vm, mtype, host, datastore, priority, problems_of) -> list[str]:
     """What stops the wizard at this step: the services' checks, nothing of its own but the
     selection it needs to go on."""
     if step == "type" and mtype == "both":
@@ -124,16 +143,15 @@ def _step_errors(step, vm, mtype, host, datastore, priority) -> list[str]:
     if step == "host":
         if host is None:
             return ["Select a destination host."]
-        return [p.message for p in migration_problems(vm, host=host, datastore=None) if p.is_error]
+        return [p.message for p in problems_of(host, None) if p.is_error]
     if step == "datastore":
         if datastore is None:
             return ["Select a destination datastore."]
-        return [p.message for p in migration_problems(vm, host=host, datastore=datastore) if p.is_error]
+        return [p.message for p in problems_of(host, datastore) if p.is_error]
     return []
 
 
-def _host_rows(vm, hosts, selected):
-    hosts = list(hosts)
-    if len(hosts) > COMPAT_COLUMN_LIMIT:
+def _host_rows(hosts, compatibility):
+    if compatibility is None:
         return [(h, None) for h in hosts]
-    return [(h, _worst(problems)) for h, problems in host_compatibility(vm, hosts)]
+    return [(h, _worst(problems)) for h, problems in compatibility.items()]

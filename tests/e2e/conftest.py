@@ -24,6 +24,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 def pytest_addoption(parser):
     parser.addoption("--screenshot-out", default="", help="where test_screenshot writes the README picture")
+    parser.addoption("--screenshot-dir", default="", help="where test_scale_pages writes its pictures")
 
 
 @pytest.fixture(scope="package")  # Playwright's loop must be gone before the async tests that follow
