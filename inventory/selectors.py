@@ -94,21 +94,32 @@ def datastore_free_mb(datastore: Datastore) -> int:
     return with_space(Datastore.objects.filter(pk=datastore.pk)).values_list("free_mb", flat=True).get()
 
 
-def host_reserved(host: Host, *, exclude_vm=None, exclude_task=None) -> tuple[int, int]:
-    """CPU MHz and memory MB (with overhead) reserved on the host: by its powered-on VMs, by its
-    VMs whose Power On is queued or running (admitted, not yet on), and the CPU that running
-    high-priority VMotions from or to it hold (task.plan["inputs"]["cpu_reserved_mhz"])."""
-    powering, vmotion_cpu = [], 0
-    in_flight = Task.objects.filter(lab_id=host.lab_id, state__in=("queued", "running"),
+def in_flight_reservations(lab_id: int, *, exclude_task=None) -> tuple[set, dict[int, int]]:
+    """What admitted operations of the lab hold before they finish (the one rule the capacity
+    checks, the compatibility facts and the runner share): the VMs whose Power On is queued or
+    running, and the CPU MHz each host gives to running high-priority VMotions from or to it
+    (task.plan["inputs"]["cpu_reserved_mhz"])."""
+    powering, vmotion_cpu = set(), defaultdict(int)
+    in_flight = Task.objects.filter(lab_id=lab_id, state__in=("queued", "running"),
                                     kind__in=("vm.power", "vm.vmotion")).only("pk", "kind", "state", "params", "plan")
     for task in in_flight:
         if exclude_task is not None and task.pk == exclude_task.pk:
             continue
         if task.kind == "vm.power" and task.params.get("action") == "power-on":
-            powering.append(task.params.get("vm"))
-        elif task.kind == "vm.vmotion" and task.state == "running" and host.pk in (
-                task.params.get("src"), task.params.get("host")):
-            vmotion_cpu += (task.plan.get("inputs") or {}).get("cpu_reserved_mhz", 0)
+            powering.add(task.params.get("vm"))
+        elif task.kind == "vm.vmotion" and task.state == "running":
+            cpu = (task.plan.get("inputs") or {}).get("cpu_reserved_mhz", 0)
+            for host_id in {task.params.get("src"), task.params.get("host")}:
+                vmotion_cpu[host_id] += cpu
+    return powering, vmotion_cpu
+
+
+def host_reserved(host: Host, *, exclude_vm=None, exclude_task=None) -> tuple[int, int]:
+    """CPU MHz and memory MB (with overhead) reserved on the host: by its powered-on VMs, by its
+    VMs whose Power On is queued or running (admitted, not yet on), and the CPU that running
+    high-priority VMotions from or to it hold (in_flight_reservations)."""
+    powering, by_host = in_flight_reservations(host.lab_id, exclude_task=exclude_task)
+    vmotion_cpu = by_host[host.pk]
     vms = host.vms.filter(Q(power_state=VmPowerState.POWERED_ON) | Q(pk__in=powering))
     if exclude_vm is not None:
         vms = vms.exclude(pk=exclude_vm.pk)

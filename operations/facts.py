@@ -9,8 +9,7 @@ from inventory.capacity import reservations
 from inventory.choices import VmPowerState
 from inventory.hardware import EVC_LABELS
 from inventory.models import Cluster, Datastore, Host, PortGroup, VirtualMachine, VMkernelNic
-from inventory.selectors import datastore_free_mb
-from operations.models import Task
+from inventory.selectors import datastore_free_mb, in_flight_reservations
 
 from .checks.migrate import Cdrom, DatastoreFacts, HostFacts, Nic, VmFacts
 
@@ -35,18 +34,7 @@ def hosts_facts(hosts, *, for_vm: VirtualMachine | None = None, exclude_task=Non
     missing = {h.cluster_id for h in hosts if h.cluster_id and h.cluster_id not in clusters}
     if missing:
         clusters.update({c.pk: c for c in Cluster.objects.filter(pk__in=missing)})
-    powering, vmotion_cpu = set(), defaultdict(int)
-    in_flight = Task.objects.filter(lab_id=hosts[0].lab_id, state__in=("queued", "running"),
-                                    kind__in=("vm.power", "vm.vmotion")).only("pk", "kind", "state", "params", "plan")
-    for task in in_flight:
-        if exclude_task is not None and task.pk == exclude_task.pk:
-            continue
-        if task.kind == "vm.power" and task.params.get("action") == "power-on":
-            powering.add(task.params.get("vm"))
-        elif task.kind == "vm.vmotion" and task.state == "running":
-            cpu = (task.plan.get("inputs") or {}).get("cpu_reserved_mhz", 0)
-            for host_id in {task.params.get("src"), task.params.get("host")}:
-                vmotion_cpu[host_id] += cpu
+    powering, vmotion_cpu = in_flight_reservations(hosts[0].lab_id, exclude_task=exclude_task)
     reserving, vm_counts = defaultdict(list), defaultdict(int)
     powering = {p for p in powering if isinstance(p, int)}
     for vm in VirtualMachine.objects.filter(host_id__in=ids).only(
