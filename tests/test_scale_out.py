@@ -135,8 +135,8 @@ def test_an_operation_started_on_web_a_streams_to_clients_of_web_b(topology):
     async def scenario():
         page = asyncio.ensure_future(collect(
             f"ws://{b}/ws/labs/{lab}/live", {"Cookie": cookie, "Origin": f"http://{b}"},
-            until=lambda ms: any("Migration of virtual machine W2K8-Web01" in m for m in ms)),
-            widgets=["tasks", "tree", "events", f"vm:{vm['vm'].split('-')[1]}"])
+            until=lambda ms: any("Migration of virtual machine W2K8-Web01" in m for m in ms),
+            widgets=["tasks", "tree", "events", f"vm:{vm['vm'].split('-')[1]}"]))
         events = asyncio.ensure_future(collect(
             f"ws://{b}/ws/labs/{lab}/events?session={token}", {},
             until=lambda ms: any('"VmMigratedEvent"' in m for m in ms)))
