@@ -16,6 +16,7 @@ from __future__ import annotations
 from inventory.choices import HostPowerState, VmPowerState
 from inventory.models import Host, Lab, VirtualMachine
 from inventory.rules import Choice
+from inventory.selectors import active_faults
 from inventory.services.common import refuse
 from operations.engine.changes import (
     GuestHung, GuestRecovered, HostBooting, HostDown, PartitionEnded, PartitionStarted,
@@ -221,6 +222,13 @@ def vm_fault_action(*, vm: VirtualMachine, action: str, user) -> Input:
     if start is not None:
         return fault_start(lab=vm.lab, kind=start.kind, vm=vm, user=user)
     return _restore_action(lab=vm.lab, kinds=ended_by(action, VM), user=user, vm=vm)
+
+
+@lab_write("lab")
+def fault_restore_all(*, lab: Lab, user) -> list[Input]:
+    """Restore every simulated failure of the lab not being restored already (the fault panel's
+    Restore all), in one transaction: all or none."""
+    return [fault_end(fault=fault, user=user) for fault in active_faults(lab) if not fault.restoring]
 
 
 @lab_write("lab")

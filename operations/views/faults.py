@@ -11,7 +11,7 @@ from inventory.views.pages import lab_frame
 from operations.faults import VimFault
 from operations.models import Fault
 from operations.services.faults import fault_end
-from operations.services.locking import in_lab_transaction
+from operations.services.faults import fault_restore_all as fault_restore_all_service
 
 
 def panel_context(lab) -> dict:
@@ -49,14 +49,8 @@ def fault_restore(request, lab_id: int, fault_id: int):
 def fault_restore_all(request, lab_id: int):
     """Restore every simulated failure not being restored already, in one transaction: all or none."""
     lab = lab_for(request.user, lab_id)
-
-    def restore_all():
-        for fault in active_faults(lab):
-            if not fault.restoring:
-                fault_end(fault=fault, user=request.user)
-
     try:
-        in_lab_transaction(lab.pk, restore_all)
+        fault_restore_all_service(lab=lab, user=request.user)
     except VimFault as refusal:
         return _panel(request, lab, refusal.messages, status=422)
     return _panel(request, lab) if request.htmx else redirect("faults", lab.pk)
