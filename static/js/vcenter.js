@@ -59,8 +59,23 @@
       details.querySelector("summary").focus();
     }
   });
-  // A submenu opens on hover as well, and flies out on the side where it fits.
+  // A submenu opens on hover as well, and flies out on the side where it fits. Only a pointer that
+  // moved counts: when the menu opens, a submenu opens or focus moves, the browser sends mouseover
+  // events for whatever now lies under a pointer that stayed still (the menu opens where the right
+  // click was), and those must not close the submenu the keyboard is in.
+  var pointerX = null, pointerY = null, pointerMoved = false;
+  function trackPointer(e) {
+    if (e.clientX !== pointerX || e.clientY !== pointerY) { pointerMoved = true; }
+    pointerX = e.clientX; pointerY = e.clientY;
+  }
+  document.addEventListener("mousemove", trackPointer, true);
+  document.addEventListener("keydown", function () { pointerMoved = false; }, true);
+  document.addEventListener("contextmenu", function (e) {
+    pointerX = e.clientX; pointerY = e.clientY; pointerMoved = false;
+  }, true);
   document.addEventListener("mouseover", function (e) {
+    trackPointer(e);  // mouseover comes before the mousemove of the same motion
+    if (!pointerMoved) { return; }
     var details = e.target.closest && e.target.closest("#ctxmenu details.submenu");
     document.querySelectorAll("#ctxmenu details.submenu[open]").forEach(function (d) {
       if (d !== details) { d.open = false; }
