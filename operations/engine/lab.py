@@ -38,10 +38,10 @@ class _Tracking:
         if task_id not in self.abandoned:
             self.ops.waiting(task_id, phase)
 
-    def progress(self, task_id, progress, phase, cancelable):
-        self.cancelable[task_id] = cancelable
+    def progress(self, task_id, report):
+        self.cancelable[task_id] = report.cancelable
         if task_id not in self.abandoned:
-            self.ops.progress(task_id, progress, phase, cancelable)
+            self.ops.progress(task_id, report)
 
     def finish(self, task_id, commit, facts):
         return self.ops.finish(task_id, commit, facts)

@@ -8,8 +8,12 @@ render again) and renders its own fragment from the partial template the page re
 A page declares the widgets it shows: every live region carries `data-widget="<key>"` (a key is
 the widget's name, or name:argument for one of many, e.g. `vm:12`, `usage:host-3`); the page's
 socket sends that list when it opens and whenever it changes (hx-boost navigation, a dialog).
-The publisher renders each affected instance once per batch; the hub sends each socket only the
-keys its page declared, the same bytes to every socket that shows the same ones.
+The runner's publisher names the instances a batch affects and renders none of them: rendering
+is for pages, and a class's runner simulates thirty labs most of which nobody watches at a given
+moment (rendering every affected widget of every busy lab on every step was a quarter of the
+runner's time at 100x, three quarters at 1x: bench/engine.py). Each web process renders, once per
+batch, the affected instances that its sockets' pages show (render_keys), and sends each socket
+only the keys its page declared, the same bytes to every socket that shows the same ones.
 
 A widget whose fragment would be too large for a live message (or too slow to draw, `too_big`)
 is not sent: the sockets that show it get a resync instruction instead and re-fetch the page.
@@ -63,6 +67,11 @@ class Changes:
             self.memo[key] = read()
         return self.memo[key]
 
+    def vm(self, pk: int) -> VirtualMachine:
+        if pk not in self.vms:
+            self.vms[pk] = VirtualMachine.objects.select_related("host").get(lab=self.lab, pk=pk)
+        return self.vms[pk]
+
     def host(self, pk: int) -> Host:
         if pk not in self.hosts:
             self.hosts[pk] = Host.objects.select_related("cluster").get(lab=self.lab, pk=pk)
@@ -80,6 +89,10 @@ def changes_of(lab: Lab, events: list[Event], busy_tasks: list[Task]) -> Changes
     changed = [e for e in events if e.type not in QUIET_EVENTS]
     c = Changes(lab=lab, now=lab.now(), inventory=bool(changed))
     vm_ids = _ids([e.object_moid for e in changed] + [t.object_moid for t in busy_tasks], "vm-")
+    if not changed:  # only progress moved (most batches while operations run): no row is read
+        c.vm_ids = vm_ids
+        c.host_ids = {p for t in busy_tasks for p in (t.params.get("src"), t.params.get("host")) if isinstance(p, int)}
+        return c
     for host_id in _ids([e.object_moid for e in changed if e.type in CONNECTION_EVENTS], "host-"):
         vm_ids |= set(VirtualMachine.objects.filter(host_id=host_id).values_list("pk", flat=True)[:VM_LIST_PUSHED])
     host_ids = _ids([e.host_moid for e in changed] + [e.object_moid for e in changed], "host-")
@@ -101,7 +114,7 @@ class Widget:
     affected: Callable[[Changes], Iterable[str]]  # the arguments ("" for a single one) this batch changes
     render: Callable[[Changes, str], str]  # one instance's fragment, by its argument
     too_big: Callable[[Changes], bool] | None = None  # known too large without drawing it
-    lazy: bool = False  # rendered by the web processes whose pages show it, not by the publisher
+    lazy: bool = True  # rendered by the web processes whose pages show it, not by the publisher
 
     def key(self, arg: str) -> str:
         return f"{self.name}:{arg}" if arg else self.name
@@ -110,10 +123,11 @@ class Widget:
 WIDGETS: dict[str, Widget] = {}
 
 
-def widget(name: str, affected: Callable[[Changes], Iterable[str]], too_big=None, lazy: bool = False):
+def widget(name: str, affected: Callable[[Changes], Iterable[str]], too_big=None, lazy: bool = True):
     """Register a widget: `@widget("name", affected=...)` on its render(changes, arg) function.
-    `lazy`: its instances are many and each costs queries (a container's counts and usage): the
-    batch names them, and only a web process with a socket that shows one renders it (once)."""
+    `lazy` (every widget today): the batch names the affected instances, and only a web process
+    with a socket that shows one renders it (once). An eager widget (lazy=False) is rendered by the
+    publisher into the batch itself, for every batch that affects it, watched or not."""
     def register(render):
         WIDGETS[name] = Widget(name, affected, render, too_big, lazy)
         return render
@@ -138,28 +152,28 @@ def _recent_tasks(c: Changes, arg: str) -> str:
 
 @widget("vm", affected=lambda c: [str(pk) for pk in c.vm_ids])
 def _vm_live(c: Changes, arg: str) -> str:
-    return render_to_string("inventory/partials/vm_live.html", vm_live(c.lab, c.vms[int(arg)], c.now))
+    return render_to_string("inventory/partials/vm_live.html", vm_live(c.lab, c.vm(int(arg)), c.now))
 
 
-@widget("head", affected=lambda c: [vm.moid for vm in c.vms.values()] + [h.moid for h in c.hosts.values()])
+@widget("head", affected=lambda c: [f"vm-{pk}" for pk in c.vm_ids] + [f"host-{pk}" for pk in c.host_ids])
 def _objhead(c: Changes, arg: str) -> str:
     kind, pk = arg.split("-", 1)
-    obj = c.vms[int(pk)] if kind == "vm" else c.hosts[int(pk)]
+    obj = c.vm(int(pk)) if kind == "vm" else c.host(int(pk))
     return render_to_string("inventory/partials/objhead.html", {"obj": obj, "kind": kind, "lab": c.lab})
 
 
 @widget("host", affected=lambda c: [str(pk) for pk in c.host_ids])
 def _host_live(c: Changes, arg: str) -> str:
-    return render_to_string("inventory/partials/host_live.html", host_live(c.hosts[int(arg)]))
+    return render_to_string("inventory/partials/host_live.html", host_live(c.host(int(arg))))
 
 
 def _usage_affected(c: Changes):
     if not c.inventory and not c.vm_ids:
         return []
-    return [h.moid for h in c.hosts.values()] + [f"domain-c{pk}" for pk in c.cluster_ids]
+    return [f"host-{pk}" for pk in c.host_ids] + [f"domain-c{pk}" for pk in c.cluster_ids]
 
 
-@widget("usage", affected=_usage_affected, lazy=True)
+@widget("usage", affected=_usage_affected)
 def _usage(c: Changes, arg: str) -> str:
     if arg.startswith("host-"):
         host = c.host(int(arg[5:]))
@@ -169,19 +183,18 @@ def _usage(c: Changes, arg: str) -> str:
     return render_to_string("inventory/partials/usage_box.html", context)
 
 
-@widget("cluster", affected=lambda c: [str(pk) for pk in c.cluster_ids] if c.inventory else [], lazy=True)
+@widget("cluster", affected=lambda c: [str(pk) for pk in c.cluster_ids] if c.inventory else [])
 def _cluster_general(c: Changes, arg: str) -> str:
     return render_to_string("inventory/partials/cluster_general.html", c.cluster(int(arg)))
 
 
-@widget("datacenter", affected=lambda c: [str(pk) for pk in c.datacenter_ids] if c.inventory else [],
-        lazy=True)
+@widget("datacenter", affected=lambda c: [str(pk) for pk in c.datacenter_ids] if c.inventory else [])
 def _datacenter_general(c: Changes, arg: str) -> str:
     context = datacenter_summary(c.lab, Datacenter.objects.get(lab=c.lab, pk=int(arg)))
     return render_to_string("inventory/partials/datacenter_general.html", context)
 
 
-@widget("root", affected=_on_inventory, lazy=True)
+@widget("root", affected=_on_inventory)
 def _root_general(c: Changes, arg: str) -> str:
     return render_to_string("inventory/partials/root_general.html", {"counts": lab_counts(c.lab)})
 
@@ -189,10 +202,10 @@ def _root_general(c: Changes, arg: str) -> str:
 def _vm_lists(c: Changes):
     if not c.inventory:
         return []
-    return [h.moid for h in c.hosts.values()] + [f"domain-c{pk}" for pk in c.cluster_ids]
+    return [f"host-{pk}" for pk in c.host_ids] + [f"domain-c{pk}" for pk in c.cluster_ids]
 
 
-@widget("vms", affected=_vm_lists, lazy=True)
+@widget("vms", affected=_vm_lists)
 def _vm_list(c: Changes, arg: str) -> str:
     """A host's or cluster's Virtual Machines tab, while it fits one page (a page further on is
     the reader's: not replaced, the page resyncs instead)."""
@@ -270,7 +283,7 @@ def render_widgets(changes: Changes) -> tuple[dict[str, str], list[str], list[st
         if w.lazy:
             lazy += [w.key(a) for a in args]
             continue
-        if w.too_big is not None and w.too_big(changes):
+        if w.too_big is not None and w.too_big(changes):  # for a lazy widget: render_keys asks
             stale += [w.key(a) for a in args]
             continue
         for arg in args:
@@ -290,11 +303,18 @@ def render_keys(lab_id: int, keys) -> tuple[dict[str, str], list[str]]:
     changes = Changes(lab=lab, now=lab.now(), inventory=True)
     fragments: dict[str, str] = {}
     stale: list[str] = []
+    too_big: dict[str, bool] = {}
     for key in sorted(keys):
         name, _, arg = key.partition(":")
         w = WIDGETS.get(name)
         if w is None:
             continue
+        if w.too_big is not None:
+            if name not in too_big:
+                too_big[name] = w.too_big(changes)
+            if too_big[name]:
+                stale.append(key)
+                continue
         try:
             html = w.render(changes, arg)
         except Exception:  # gone meanwhile (a host removed): the page resyncs

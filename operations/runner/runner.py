@@ -16,7 +16,7 @@ from django.utils import timezone
 from inventory.models import Lab
 from operations.engine.changes import Change
 from operations.engine.lab import LabSim
-from operations.engine.timeline import CANCELED, Plan
+from operations.engine.timeline import CANCELED, Plan, Report
 from operations.faults import VimFault
 from operations.kinds import kind
 from operations.live import publisher
@@ -55,10 +55,11 @@ class LabOps:
         return self.sim.now
 
     def waiting(self, task_id: int, phase: str) -> None:
+        self.runner.reports.pop(task_id, None)
         self.runner.pending[task_id] = (self.lab_id, 0, phase, True)
 
-    def progress(self, task_id: int, progress: int, phase: str, cancelable: bool) -> None:
-        self.runner.pending[task_id] = (self.lab_id, progress, phase, cancelable)
+    def progress(self, task_id: int, report: Report) -> None:
+        self.runner.reports[task_id] = (self.lab_id, report)  # read at the end of every step
 
     def _still_mine(self, task: Task) -> bool:
         """The task is still to be done, and by this runner: a runner that stalled past its
@@ -84,7 +85,7 @@ class LabOps:
         if outcome is None:
             return
         for task_id in outcome.failed:
-            self.runner.pending.pop(task_id, None)
+            self.runner.done(task_id)
             self.sim.abandon(task_id)
         for key, due in outcome.timers.items():
             self.sim.arm(key, due)
@@ -179,7 +180,7 @@ class LabOps:
             return _general(error)
 
     def finish(self, task_id: int, commit: str | None, facts: dict) -> str | None:
-        self.runner.pending.pop(task_id, None)
+        self.runner.done(task_id)
 
         outcome = None
 
@@ -212,7 +213,7 @@ class LabOps:
         return message
 
     def fail(self, task_id: int, message: str) -> None:
-        self.runner.pending.pop(task_id, None)
+        self.runner.done(task_id)
         if message == LOST:
             return
 
@@ -245,9 +246,12 @@ class Runner:
         self.labs: dict[int, LabSim] = {}
         self.started: set[int] = set()  # tasks handed to a LabSim
         self.pending: dict[int, tuple[int, int, str, bool]] = {}  # progress to write at the end of the step
+        self.reports: dict[int, tuple[int, Report]] = {}  # running tasks: lab, where the current step stands
+        self.written: dict[int, tuple[int, str, bool]] = {}  # the progress last written, by task
         self.stop = threading.Event()
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.batches: list[tuple[int, dict]] = []  # what the last step has to publish
+        self.processed: dict[int, float] = {}  # the last step's labs: the simulated instant each reached
 
     def _claim(self, wall: float) -> set[int]:
         """Hold (or keep holding) every lab that has work, unless another live runner holds it:
@@ -273,6 +277,7 @@ class Runner:
     def step(self, wall: float | None = None) -> int:
         """One pass: pick up new tasks, cancels, inputs and agents' timers, run each lab's events
         up to now, write the progress. Returns how many timed tasks are active."""
+        fixed = wall  # tests step at a given wall time; otherwise each lab runs up to its clock's now
         owned = self._claim(time.time() if wall is None else wall)
         wall = time.time() if wall is None else wall  # after the claim, which may have waited for a lock
         rows = list(
@@ -310,7 +315,8 @@ class Runner:
                 self.forget(lab_id)
                 continue
             try:
-                sim.run(clocks[lab_id].now(wall))
+                # read per lab: a lab simulated late in a long step still reaches its clock's now
+                sim.run(clocks[lab_id].now(time.time() if fixed is None else fixed))
                 processed[lab_id] = sim.now
             except LabBusy:  # a begin, commit or input met a busy database: replay from it next step
                 log.warning("lab %s: the database was busy; replaying the lab next step", lab_id)
@@ -323,6 +329,7 @@ class Runner:
             if sim.idle:
                 self.forget(lab_id)  # nothing left to simulate: the clock anchor keeps the time
         moving = self._flush(processed)
+        self.processed = processed
         self.batches = publisher.collect(owned, moving)  # after the commits: a failed step publishes nothing new
         return len(rows)
 
@@ -351,6 +358,15 @@ class Runner:
         sim = self.labs.pop(lab_id, None)
         if sim is not None:
             self.started -= sim.tasks
+            for task_id in sim.tasks:
+                self.reports.pop(task_id, None)
+                self.written.pop(task_id, None)
+
+    def done(self, task_id: int) -> None:
+        """The task ended (or its process was abandoned): no more progress to write for it."""
+        self.pending.pop(task_id, None)
+        self.reports.pop(task_id, None)
+        self.written.pop(task_id, None)
 
     def _start(self, sim: LabSim, row: dict) -> None:
         task_id = row["pk"]
@@ -372,6 +388,11 @@ class Runner:
         """Write the step's progress reports, and how far each lab's events have been played.
         Returns the tasks that moved, by lab."""
         moving: dict[int, set[int]] = {}
+        for task_id, (lab_id, report) in self.reports.items():  # where each running step stands now
+            if lab_id in processed and task_id not in self.pending:
+                shown = (*report.at(processed[lab_id]), report.cancelable)
+                if self.written.get(task_id) != shown:
+                    self.pending[task_id] = (lab_id, *shown)
         if not self.pending and not processed:
             return moving
         pending, self.pending = self.pending, {}
@@ -391,6 +412,10 @@ class Runner:
             # progress is only shown: the next step writes newer figures
             log.warning("runner: progress not written this step (the database was busy)")
             moving.clear()
+            return moving
+        for task_id, (_lab_id, *shown) in pending.items():
+            if task_id in self.reports:
+                self.written[task_id] = tuple(shown)
         return moving
 
     def step_safely(self) -> list[tuple[int, dict]]:

@@ -62,8 +62,8 @@ class FakeOps:
         self.log.append((task_id, "begin", self.sim.now, sharing))
         return vmotion.vmotion_plan(precopy=web_vm_precopy(), src="esx01", dst="esx02"), self.sim.now
 
-    def progress(self, task_id, progress, phase, cancelable):
-        self.log.append((task_id, "progress", progress, phase))
+    def progress(self, task_id, report):
+        self.log.append((task_id, "progress", *report.at(self.sim.now)))
 
     def finish(self, task_id, commit, facts):
         self.log.append((task_id, "finish", round(self.sim.now, 1), commit))
