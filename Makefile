@@ -39,6 +39,7 @@ bench: venv
 	$(PY) bench/fanout.py
 	$(PY) bench/live_batch.py
 	$(PY) bench/pages.py
+	$(PY) bench/engine.py
 
 # Reliability soak (not part of `make test`; docs/reliability.md): the scale-out topology on PostgreSQL
 # and Redis (its own database soak_run, Redis db 11, prefix soak) under API clients and live viewers

@@ -6,8 +6,11 @@ next tick; a standalone worker in another process finds them at its next tick.""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from operations.live import publisher
@@ -18,6 +21,15 @@ from .runner import TICK_S, Runner
 __all__ = ["run_embedded", "run_in_thread", "wake"]
 
 log = logging.getLogger(__name__)
+# a file to append each step's figures to (labs' lags once published, CPU time): bench/engine.py
+STATS_FILE = os.environ.get("SIM_STATS_FILE", "")
+
+
+def record_step(runner: Runner, path: str) -> None:
+    wall = time.time()
+    line = {"wall": wall, "cpu": time.process_time(), "lags": runner.lags(wall)}
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
 
 
 def run_in_thread(runner: Runner) -> threading.Thread:
@@ -42,6 +54,8 @@ async def run_embedded(runner: Runner, tick: float = TICK_S) -> None:
                 await publisher.publish(batches)
             except Exception:  # the channel layer is down: the pages resync when it is back
                 log.exception("publishing failed")
+            if STATS_FILE:
+                record_step(runner, STATS_FILE)
             try:
                 await asyncio.wait_for(woken.wait(), tick)
             except TimeoutError:

@@ -252,6 +252,7 @@ class Runner:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.batches: list[tuple[int, dict]] = []  # what the last step has to publish
         self.processed: dict[int, float] = {}  # the last step's labs: the simulated instant each reached
+        self.clocks: dict = {}  # the last step's labs' clocks
 
     def _claim(self, wall: float) -> set[int]:
         """Hold (or keep holding) every lab that has work, unless another live runner holds it:
@@ -329,7 +330,7 @@ class Runner:
             if sim.idle:
                 self.forget(lab_id)  # nothing left to simulate: the clock anchor keeps the time
         moving = self._flush(processed)
-        self.processed = processed
+        self.processed, self.clocks = processed, clocks
         self.batches = publisher.collect(owned, moving)  # after the commits: a failed step publishes nothing new
         return len(rows)
 
@@ -417,6 +418,13 @@ class Runner:
             if task_id in self.reports:
                 self.written[task_id] = tuple(shown)
         return moving
+
+    def lags(self, wall: float) -> dict[int, float]:
+        """How far behind its clock each lab of the last step is at wall time `wall` (once its
+        batch is out), in wall seconds: what a viewer waits for the simulation (bench/engine.py)."""
+        return {lab_id: max(0.0, self.clocks[lab_id].now(wall) - until) / self.clocks[lab_id].speed
+                for lab_id, until in self.processed.items()
+                if lab_id in self.clocks and not self.clocks[lab_id].paused}
 
     def step_safely(self) -> list[tuple[int, dict]]:
         """One step that never raises; returns the batches to publish."""

@@ -133,7 +133,8 @@ def _vmotion_begin(task: Task, now: float, sharing: int) -> dict:
         raise InvalidState(f"{vm.name} is no longer on {src.name}.")
     if vm.power_state != VmPowerState.POWERED_ON:
         raise InvalidState(f"{vm.name} was powered off before its migration began.")
-    problems = errors(host_problems(vm_facts(vm), host_facts(src, for_vm=vm), host_facts(dst, for_vm=vm)))
+    facts = hosts_facts([src, dst], for_vm=vm)  # both hosts in one set read
+    problems = errors(host_problems(vm_facts(vm), facts[src.pk], facts[dst.pk]))
     if problems:
         raise InvalidState(*problems)
     reserve = 0
@@ -183,8 +184,8 @@ def _vmotion_commit(task: Task, commit: str, facts: dict, now: float) -> None:
     if not dst.is_usable:
         raise InvalidState(f"Host {dst.name} {dst.unusable_reason}; {vm.name} stays on {src.name}.")
     # this migration's own CPU reservation ends with it: not counted against it
-    problems = errors(host_problems(vm_facts(vm), host_facts(src, for_vm=vm, exclude_task=task),
-                                    host_facts(dst, for_vm=vm, exclude_task=task)))
+    both = hosts_facts([src, dst], for_vm=vm, exclude_task=task)
+    problems = errors(host_problems(vm_facts(vm), both[src.pk], both[dst.pk]))
     if problems:  # something changed during the pre-copy (EVC, the VMotion port, storage...)
         raise InvalidState(*problems, f"{vm.name} stays on {src.name}.")
     _check_host_reservations(vm, dst, exclude_task=task)
