@@ -2,12 +2,14 @@
 sockets, through the product's path (Redis pub/sub -> one daphne web process -> its hub -> every
 socket), against the floor: a bare `websockets` server broadcasting the same bytes.
 
-    python bench/fanout.py [--clients 50 200] [--messages 60] [--rate 20]
+    python bench/fanout.py [--clients 50 200 500] [--sizes 1000 4600] [--messages 60] [--rate 20]
 
 Needs Redis on 127.0.0.1:6379. It builds a throwaway SQLite database with the demo lab, starts
 `manage.py serve` with REDIS_URL, opens the sockets with real session cookies, publishes 1 KB
 batches to the lab's group as a simworker does, and prints p50/p99 and the ratio to the floor.
-ROADMAP target: p99 under 50 ms at 200 clients, at most 3x the floor.
+Sizes: 1 KB, and 4.6 KB: what a VM Summary page's socket receives for one batch of the seed
+article's lab (bench/live_batch.py). Memory: the web process's resident size with the sockets
+open, and per open socket. Targets (issue 11): p99 at most 3x the floor at 50, 200 and 500.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
-PAD = "x" * 1000
+PAD = "x" * 1000  # replaced per run (--sizes)
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
 
 
 def free_port() -> int:
@@ -52,13 +61,17 @@ async def receive_all(sockets, expected: int, latencies: list[float]):
     await asyncio.gather(*(one(ws) for ws in sockets))
 
 
-async def product(clients: int, messages: int, rate: float, url: str, cookie: str, origin: str) -> list[float]:
+async def product(clients: int, messages: int, rate: float, url: str, cookie: str, origin: str,
+                  server: int = 0, memory: dict | None = None) -> list[float]:
     import websockets
     from channels_redis.pubsub import RedisPubSubChannelLayer
 
+    before = rss_kb(server) if server else 0
     sockets = [await websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": origin},
                                         max_queue=None) for _ in range(clients)]
     await asyncio.sleep(1.0)  # every socket joined through the hub
+    if memory is not None and server:
+        memory["before_kb"], memory["open_kb"] = before, rss_kb(server)
     layer = RedisPubSubChannelLayer(hosts=[REDIS])
     latencies: list[float] = []
     receiver = asyncio.ensure_future(receive_all(sockets, messages, latencies))
@@ -113,7 +126,8 @@ def session_cookie(env: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--clients", type=int, nargs="+", default=[50, 200, 500])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4600])
     parser.add_argument("--messages", type=int, default=60)
     parser.add_argument("--rate", type=float, default=20.0)
     args = parser.parse_args()
@@ -137,13 +151,21 @@ def main() -> None:
                 assert time.monotonic() < deadline, "serve did not start"
                 time.sleep(0.05)
         url, origin = f"ws://127.0.0.1:{port}/ws/labs/lab-1/live", f"http://127.0.0.1:{port}"
-        print(f"{'clients':>7} {'floor p50':>10} {'floor p99':>10} {'ours p50':>9} {'ours p99':>9} {'p99 ratio':>9}")
-        for n in args.clients:
-            base = asyncio.run(floor(n, args.messages, args.rate))
-            ours = asyncio.run(product(n, args.messages, args.rate, url, cookie, origin))
-            ratio = percentile(ours, 99) / max(percentile(base, 99), 0.001)
-            print(f"{n:>7} {statistics.median(base):>8.1f}ms {percentile(base, 99):>8.1f}ms "
-                  f"{statistics.median(ours):>7.1f}ms {percentile(ours, 99):>7.1f}ms {ratio:>8.1f}x")
+        global PAD
+        print(f"{'clients':>7} {'bytes':>6} {'floor p50':>10} {'floor p99':>10} {'ours p50':>9} {'ours p99':>9} "
+              f"{'p99 ratio':>9} {'target':>7}   web process RSS (sockets open), per socket")
+        for size in args.sizes:
+            PAD = "x" * size
+            for n in args.clients:
+                memory: dict = {}
+                base = asyncio.run(floor(n, args.messages, args.rate))
+                ours = asyncio.run(product(n, args.messages, args.rate, url, cookie, origin, server.pid, memory))
+                ratio = percentile(ours, 99) / max(percentile(base, 99), 0.001)
+                per_socket = (memory["open_kb"] - memory["before_kb"]) / n
+                print(f"{n:>7} {size:>6} {statistics.median(base):>8.1f}ms {percentile(base, 99):>8.1f}ms "
+                      f"{statistics.median(ours):>7.1f}ms {percentile(ours, 99):>7.1f}ms {ratio:>8.1f}x "
+                      f"{'<=3x':>7}{'' if ratio <= 3 else ' MISSED'}   {memory['open_kb'] / 1024:.0f} MB, "
+                      f"{per_socket:.0f} KB")
     finally:
         server.terminate()
         server.wait(10)
