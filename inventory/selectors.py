@@ -14,7 +14,7 @@ from inventory.capacity import Usage, host_usage, reservations
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from operations.engine.power import guest_state
-from operations.models import Fault, Input, Task, TaskState
+from operations.models import Event, Fault, Input, Task, TaskState
 
 PAGE_SIZE = 200  # rows of a Virtual Machines list: the page's and the live push's
 
@@ -274,6 +274,18 @@ def simulated_faults(lab: Lab) -> list[Simulated]:
         p = pending.payload
         found.append(Simulated(p.get("type", ""), p.get("host"), p.get("peer"), p.get("vm"), pending=True))
     return found
+
+
+RECORDS_SHOWN = 100  # a Tasks & Events tab lists the newest 100 tasks and the newest 100 events
+
+
+def tasks_and_events(lab: Lab, moid: str | None = None) -> dict:
+    """What a Tasks & Events tab lists: the lab's newest tasks and events, or those about `moid`
+    and anything inside it (the page's first render and every push use this)."""
+    tasks, events = Task.objects.filter(lab=lab), Event.objects.filter(lab=lab)
+    if moid is not None:
+        tasks, events = tasks.filter(Task.about(moid)), events.filter(Event.about(moid))
+    return {"tasks": list(tasks[:RECORDS_SHOWN]), "events": list(events[:RECORDS_SHOWN])}
 
 
 def recent_tasks(lab: Lab) -> list[Task]:

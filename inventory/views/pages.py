@@ -13,12 +13,11 @@ from inventory.models import Cluster, Datastore, Host
 from inventory.presets import PRESETS
 from inventory.selectors import (
     PAGE_SIZE, TreeHost, cluster_summary, datacenter_summary, datastores_in, host_live, hosts_in, hosts_with_counts,
-    id_number, inventory_tree, lab_counts, lab_for, labs_visible_to, object_for, recent_tasks, tree_opened,
+    id_number, inventory_tree, lab_counts, tasks_and_events, lab_for, labs_visible_to, object_for, recent_tasks, tree_opened,
     usage_by_host, vm_live, vms_in, with_space,
 )
 from operations.live.fragments import map_context
 from operations.maps import vmotion_resources
-from operations.models import Event, Task
 from operations.perf import charts_for
 
 TREE_COOKIE = "vtree"  # the lazy tree's open nodes (static/js/tree.js)
@@ -157,11 +156,7 @@ def configuration_data(request, lab, host, kind) -> dict:
 
 
 def tasks_data(request, lab, obj, kind) -> dict:
-    tasks = Task.objects.filter(lab=lab)
-    events = Event.objects.filter(lab=lab)
-    if kind != "root":
-        tasks, events = tasks.filter(Task.about(obj.moid)), events.filter(Event.about(obj.moid))
-    return {"tasks": tasks[:100], "events": events[:100]}
+    return tasks_and_events(lab, None if kind == "root" else obj.moid)
 
 
 def maps_data(request, lab, obj, kind) -> dict:

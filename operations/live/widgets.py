@@ -32,7 +32,7 @@ from django.utils.html import format_html
 from inventory.models import Cluster, Datacenter, Host, Lab, VirtualMachine
 from inventory.selectors import (
     TREE_INLINE_VM_LIMIT, active_faults, cluster_summary, datacenter_summary, host_live, inventory_tree, lab_counts, recent_tasks,
-    usage_by_host, vm_live, vms_in,
+    tasks_and_events, usage_by_host, vm_live, vms_in,
 )
 from operations.maps import lab_map
 from operations.models import Event, Task
@@ -61,6 +61,7 @@ class Changes:
     cluster_ids: set[int] = field(default_factory=set)
     datacenter_ids: set[int] = field(default_factory=set)
     memo: dict = field(default_factory=dict)  # what several widgets read, read once per batch
+    records: list = field(default_factory=list)  # the batch's events and moving tasks (Tasks & Events tabs)
 
     def once(self, key, read: Callable):
         if key not in self.memo:
@@ -87,7 +88,7 @@ def _ids(moids, prefix: str) -> set[int]:
 
 def changes_of(lab: Lab, events: list[Event], busy_tasks: list[Task]) -> Changes:
     changed = [e for e in events if e.type not in QUIET_EVENTS]
-    c = Changes(lab=lab, now=lab.now(), inventory=bool(changed))
+    c = Changes(lab=lab, now=lab.now(), inventory=bool(changed), records=[*events, *busy_tasks])
     vm_ids = _ids([e.object_moid for e in changed] + [t.object_moid for t in busy_tasks], "vm-")
     if not changed:  # only progress moved (most batches while operations run): no row is read
         c.vm_ids = vm_ids
@@ -243,6 +244,24 @@ def _map_too_big(c: Changes) -> bool:
 @widget("map", affected=_on_inventory, too_big=_map_too_big)
 def _map(c: Changes, arg: str) -> str:
     return render_to_string("operations/partials/map.html", {"lab": c.lab, "map": lab_map(c.lab)})
+
+
+def _records_affected(c: Changes):
+    """The objects whose Tasks & Events tab lists one of the batch's events or moving tasks: the
+    object itself and what contains it (Event.about, Task.about)."""
+    moids = {m for r in c.records for m in (r.object_moid, r.host_moid, r.cluster_moid, r.datacenter_moid) if m}
+    return sorted(moids)
+
+
+@widget("objtasks", affected=_records_affected)
+def _object_tasks(c: Changes, arg: str) -> str:
+    return render_to_string("inventory/partials/object_tasks.html",
+                            {"obj": {"moid": arg}, **tasks_and_events(c.lab, arg)})
+
+
+@widget("labtasks", affected=lambda c: [""] if c.records else [])
+def _lab_tasks(c: Changes, arg: str) -> str:
+    return render_to_string("operations/partials/lab_tasks.html", {"tasks": tasks_and_events(c.lab)["tasks"]})
 
 
 @widget("events", affected=_on_inventory)

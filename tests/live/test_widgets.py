@@ -127,3 +127,28 @@ def test_a_batch_the_layer_refuses_is_not_published(lab, owner, xp01, sim, monke
     assert Lab.objects.get(pk=lab.pk).published_seq == prev  # not sent: not published
     again = collect({lab.pk}, {})
     assert again and again[0][1]["seq"] == seq  # the next step renders it again
+
+
+async def test_the_tasks_and_events_tabs_follow_their_objects_live(lab, owner, owner_cookie, xp01, esx02, web01, sim):
+    """A VM's and its host's Tasks & Events tabs show the VM's new task and event as they happen,
+    and its progress; another VM's tab gets nothing; the vCenter's tab gets its tasks table."""
+    vm_tab, _ = await open_live(lab, owner_cookie, widgets=["tasks", f"objtasks:{xp01.moid}"])
+    host_tab, _ = await open_live(lab, owner_cookie, widgets=["tasks", f"objtasks:{esx02.moid}"])
+    other_tab, _ = await open_live(lab, owner_cookie, widgets=["tasks", f"objtasks:{web01.moid}"])
+    root_tab, _ = await open_live(lab, owner_cookie, widgets=["tasks", "labtasks", "events"])
+    await step(sim)
+    for socket in (vm_tab, host_tab, other_tab, root_tab):
+        await drain(socket)
+
+    await sync_to_async(vm_power)(vm=xp01, action="power-on", user=owner)  # XP-Client01 is on esx02
+    await step(sim, 1)
+    vm_text, host_text, other_text, root_text = ["\n".join(await drain(s)) for s in (vm_tab, host_tab, other_tab, root_tab)]
+    for text in (vm_text, host_text):
+        assert 'id="object-tasks"' in text and "Power On virtual machine" in text
+    assert 'id="object-tasks"' not in other_text  # about web01 on esx01: nothing of it changed
+    assert 'id="lab-tasks"' in root_text and "Power On virtual machine" in root_text
+    await step(sim, 30)
+    vm_text = "\n".join(await drain(vm_tab))
+    assert "Completed" in vm_text and "powered on" in vm_text.lower()  # the task's end and its event
+    for socket in (vm_tab, host_tab, other_tab, root_tab):
+        await socket.disconnect()
