@@ -153,7 +153,7 @@ def run_embedded(ids: list[int], speed: float, seconds: float, profile: bool) ->
 
     from inventory.models import VirtualMachine
     from operations.live.fragments import compose
-    from operations.live.widgets import render_keys
+    from operations.live.widgets import render_keys, wanted_keys
 
     # one viewer per lab, on the Summary page of the lab's first VM (as pages_of in live_batch.py):
     # what its web process renders for it (render_keys, the hub's work) happens in this process, as
@@ -184,7 +184,7 @@ def run_embedded(ids: list[int], speed: float, seconds: float, profile: bool) ->
         for lab_id, message in runner.batches:  # the viewer's web process
             if lab_id not in pages:
                 continue
-            wanted = pages[lab_id].intersection(message.get("lazy", ()))
+            wanted = wanted_keys(pages[lab_id], message.get("lazy", ()))
             fragments, stale = render_keys(lab_id, wanted) if wanted else ({}, [])
             compose({**message, "widgets": {**message["widgets"], **fragments}, "stale": stale}, pages[lab_id])
         measured.sample(runner)

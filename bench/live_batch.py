@@ -97,11 +97,11 @@ def one_power_on(lab, owner, runs: int) -> dict:
     publisher.render_batch = render_batch
     Lab.objects.filter(pk=lab.pk).update(published_seq=seq)
     vm.refresh_from_db()
-    from operations.live.widgets import render_keys
+    from operations.live.widgets import render_keys, wanted_keys
 
     sizes, lazy_ms, lazy_queries = {}, {}, {}
     for page, keys in pages_of(lab, vm).items():  # what a web process adds for a socket of this page
-        wanted = set(keys).intersection(message["lazy"])
+        wanted = wanted_keys(keys, message["lazy"])
         spent = []
         for _ in range(runs):
             with CaptureQueriesContext(connection) as captured:

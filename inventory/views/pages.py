@@ -160,10 +160,9 @@ def tasks_data(request, lab, obj, kind) -> dict:
 
 
 def maps_data(request, lab, obj, kind) -> dict:
-    context = map_context(lab)
-    if kind == "vm":
-        context["reach"] = vmotion_resources(obj)
-    return context
+    if kind == "vm":  # a VM's map is its own: where it could move (vSphere's VMotion Resources map)
+        return {"reach": vmotion_resources(obj)}
+    return map_context(lab)
 
 
 def performance_data(request, lab, obj, kind) -> dict:

@@ -37,7 +37,7 @@ from inventory.models import Lab
 
 from . import group_for
 from .fragments import beat_html
-from .widgets import render_keys
+from .widgets import render_keys, wanted_keys
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class Hub:
         shown = set()
         for consumer in self.subscribers.get(lab_id, ()):
             shown |= getattr(consumer, "shown", None) or set()
-        wanted = shown.intersection(lazy)
+        wanted = wanted_keys(shown, lazy)
         if not wanted:
             return message
         try:

@@ -34,7 +34,7 @@ from inventory.selectors import (
     TREE_INLINE_VM_LIMIT, active_faults, cluster_summary, datacenter_summary, host_live, inventory_tree, lab_counts, recent_tasks,
     tasks_and_events, usage_by_host, vm_live, vms_in,
 )
-from operations.maps import lab_map
+from operations.maps import lab_map, vmotion_resources
 from operations.models import Event, Task
 
 EVENTS_SHOWN = 100  # the vCenter's Tasks & Events tab, as the page shows it
@@ -268,6 +268,26 @@ def _lab_tasks(c: Changes, arg: str) -> str:
 def _lab_events(c: Changes, arg: str) -> str:
     return render_to_string("operations/partials/lab_events.html",
                             {"events": Event.objects.filter(lab=c.lab)[:EVENTS_SHOWN]})
+
+
+ALL = "*"  # an instance argument meaning every instance of the widget (wanted_keys)
+
+
+@widget("reach", affected=lambda c: [ALL] if c.inventory else [])
+def _reach(c: Changes, arg: str) -> str:
+    """A VM's VMotion resources map (its Maps tab): any inventory change may change where it can
+    move (a host's state, its VMotion port, a datastore, a reservation), so every batch with an
+    event names all its instances at once (reach:*) instead of listing every VM of the lab."""
+    vm = c.vm(int(arg))
+    return render_to_string("operations/partials/reach.html", {"obj": vm, "reach": vmotion_resources(vm)})
+
+
+def wanted_keys(shown, lazy) -> set[str]:
+    """The lazy widget keys of a batch that a page showing `shown` needs rendered: those named,
+    and every shown instance of a widget the batch names as `name:*`."""
+    lazy = set(lazy)
+    everyone = {key[:-len(ALL) - 1] for key in lazy if key.endswith(":" + ALL)}
+    return {key for key in shown if key in lazy or key.partition(":")[0] in everyone}
 
 
 def _faults(c: Changes) -> list:

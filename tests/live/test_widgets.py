@@ -152,3 +152,23 @@ async def test_the_tasks_and_events_tabs_follow_their_objects_live(lab, owner, o
     assert "Completed" in vm_text and "powered on" in vm_text.lower()  # the task's end and its event
     for socket in (vm_tab, host_tab, other_tab, root_tab):
         await socket.disconnect()
+
+
+async def test_a_vms_vmotion_resources_map_follows_its_vmotion(lab, owner, owner_cookie, web01, esx02, sim):
+    """The VM's Maps tab (reach:<pk>) is redrawn when anything in the inventory changes: after the
+    VMotion its current host is esx02; a page without the map gets none."""
+    from operations.services.migrate import vm_migrate
+
+    maps_tab, _ = await open_live(lab, owner_cookie, widgets=["tasks", f"reach:{web01.pk}"])
+    summary, _ = await open_live(lab, owner_cookie, widgets=["tasks", f"vm:{web01.pk}"])
+    await step(sim)
+    await drain(maps_tab), await drain(summary)
+    await sync_to_async(vm_migrate)(vm=web01, host=esx02, user=owner, priority="high")
+    await step(sim, 120)
+    text = "\n".join(await drain(maps_tab))
+    assert 'id="vm-reach"' in text
+    current = text.split("Current host")[0].rsplit("<tr>", 1)[1]
+    assert esx02.name in current  # the row marked "Current host" is esx02's now
+    assert 'id="vm-reach"' not in "\n".join(await drain(summary))
+    for socket in (maps_tab, summary):
+        await socket.disconnect()
