@@ -117,7 +117,8 @@ def test_the_vm_maps_tab_shows_where_vmotion_could_go_and_why_not(owner_client, 
     page = owner_client.get(reverse("object-tab", args=[lab.pk, web01.moid, "maps"])).content.decode()
     assert "VMotion Resources" in page and "Current host" in page
     assert "Incompatible" in page and "esx02.lab.local has no VMkernel port enabled for VMotion" in page
-    assert 'id="lab-map"' in page and f'data-moid="{web01.moid}"' in page and 'class="map-datastore' in page
+    # the VM's own map, as vSphere's VMotion Resources view: not the datacenter's (its Maps tab has it)
+    assert 'id="vm-reach"' in page and f'data-widget="reach:{web01.pk}"' in page and 'id="lab-map"' not in page
 
 
 def test_the_host_performance_chart_shows_vmotion_traffic_while_a_vm_migrates(owner_client, lab, web01, esx01, esx02,
