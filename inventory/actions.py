@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from inventory import forms, services
@@ -16,6 +17,7 @@ from inventory.fault_actions import HOST_KINDS, LAB_KINDS, SUBMENU, VM_KINDS, fa
 from inventory.choices import VmPowerState
 from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network, VirtualMachine
 from inventory.selectors import hosts_in, object_for
+from operations.live.widgets import provide_render
 from operations.services import host_commands, power
 from operations.services.faults import can_power_on, host_fault_action
 
@@ -271,3 +273,14 @@ def find_action(obj, slug: str) -> Action | None:
     service says why not)."""
     every = [e for a in ACTIONS[kind_of(obj)] for e in (a, *a.entries)]
     return next((a for a in every if a.slug == slug and not a.entries), None)
+
+
+def render_commands(changes, arg: str) -> str:
+    """The Commands box of a VM's or host's Summary as it stands (the widget commands:<moid>)."""
+    kind, pk = arg.split("-", 1)
+    obj = changes.vm(int(pk)) if kind == "vm" else changes.host(int(pk))
+    return render_to_string("inventory/partials/commands.html",
+                            {"obj": obj, "kind": kind, "actions": actions_for(obj), "pushed": True})
+
+
+provide_render("commands", render_commands)

@@ -11,6 +11,7 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from inventory import actions  # noqa: F401 (the Commands box's renderer: widgets.provide_render)
 from inventory.selectors import lab_visible
 
 from .fragments import compose

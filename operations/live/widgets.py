@@ -22,7 +22,7 @@ is not sent: the sockets that show it get a resync instruction instead and re-fe
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from django.core.paginator import Paginator
@@ -268,6 +268,25 @@ def _lab_tasks(c: Changes, arg: str) -> str:
 def _lab_events(c: Changes, arg: str) -> str:
     return render_to_string("operations/partials/lab_events.html",
                             {"events": Event.objects.filter(lab=c.lab)[:EVENTS_SHOWN]})
+
+
+def provide_render(name: str, render: Callable[[Changes, str], str]) -> None:
+    """A widget declared here (what it depends on) whose fragment a higher layer draws: the Commands
+    box lists the menus of inventory/actions.py, a web-layer module that the simulation worker does
+    not load. Every widget is rendered by web processes (lazy), so only they need the renderer; the
+    web layer provides it when it loads (operations/live/consumers.py imports inventory.actions)."""
+    WIDGETS[name] = replace(WIDGETS[name], render=render)
+
+
+def _provided_by_the_web_layer(c: Changes, arg: str) -> str:
+    raise LookupError("this widget's renderer was not provided (provide_render): the page resyncs")
+
+
+@widget("commands", affected=lambda c: [f"vm-{pk}" for pk in c.vm_ids] + [f"host-{pk}" for pk in c.host_ids]
+        if c.inventory else [])
+def _commands(c: Changes, arg: str) -> str:
+    """A VM's or host's Summary Commands box (Power On becomes Power Off...)."""
+    return _provided_by_the_web_layer(c, arg)
 
 
 ALL = "*"  # an instance argument meaning every instance of the widget (wanted_keys)

@@ -172,3 +172,18 @@ async def test_a_vms_vmotion_resources_map_follows_its_vmotion(lab, owner, owner
     assert 'id="vm-reach"' not in "\n".join(await drain(summary))
     for socket in (maps_tab, summary):
         await socket.disconnect()
+
+
+async def test_the_commands_box_follows_the_power_state(lab, owner, owner_cookie, xp01, sim):
+    """A VM Summary's Commands box offers Power Off once the VM is on, without a reload; the
+    pushed box carries no one's CSRF token (the same bytes go to every socket)."""
+    socket, _ = await open_live(lab, owner_cookie, widgets=["tasks", f"commands:{xp01.moid}"])
+    await step(sim)
+    await drain(socket)
+    await sync_to_async(vm_power)(vm=xp01, action="power-on", user=owner)
+    await step(sim, 30)
+    text = "\n".join(await drain(socket))
+    box = text.split(f'id="commands-{xp01.moid}"', 1)[1].split("</div>", 1)[0]
+    assert ">Power Off<" in box and ">Power On<" not in box
+    assert "csrfmiddlewaretoken" not in box
+    await socket.disconnect()
