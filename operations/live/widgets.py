@@ -27,6 +27,7 @@ from typing import Callable, Iterable
 
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html
 
 from inventory.models import Cluster, Datacenter, Host, Lab, VirtualMachine
@@ -235,6 +236,16 @@ def _tree(c: Changes, arg: str) -> str:
         return ""
     return format_html('<div id="tree-body" data-widget="tree">{}</div>', render_to_string(
         "inventory/partials/tree.html", {"lab": c.lab, "tree": tree, "vms_inline": vms_inline, "moid": None}))
+
+
+@widget("treenode", affected=lambda c: [f"host-{pk}" for pk in c.host_ids] if c.inventory else [])
+def _tree_host_node(c: Changes, arg: str) -> str:
+    """A host's node in the lazy tree (a lab too large for the whole tree to be pushed): its icon,
+    greying and state ("not responding"); its children, loaded by the page, stay as they are."""
+    host = c.host(int(arg.split("-", 1)[1]))
+    return render_to_string("inventory/partials/tree_host_node.html", {
+        "th": {"host": host}, "vms_inline": False, "moid": None,
+        "base": c.once("base", lambda: reverse("lab", args=[c.lab.pk]))})
 
 
 def _map_too_big(c: Changes) -> bool:

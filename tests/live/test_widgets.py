@@ -187,3 +187,24 @@ async def test_the_commands_box_follows_the_power_state(lab, owner, owner_cookie
     assert ">Power Off<" in box and ">Power On<" not in box
     assert "csrfmiddlewaretoken" not in box
     await socket.disconnect()
+
+
+async def test_a_host_node_of_the_lazy_tree_follows_the_host(owner, owner_cookie):
+    """In a lab too large for the whole tree to be pushed, a host's node shows its new state live
+    ("disconnected", greyed) on the pages that show it."""
+    from inventory.models import Host
+    from operations.services.host_commands import host_disconnect
+
+    lab = await sync_to_async(lab_create)(owner=owner, preset="scale", name="Big", hosts=16, vms=480, quota=False)
+    await sync_to_async(Lab.objects.filter(pk=lab.pk).update)(clock_paused=True)
+    host = await sync_to_async(lambda: Host.objects.filter(lab=lab).order_by("name").first())()
+    sim = await sync_to_async(Sim)(lab)
+    socket, _ = await open_live(lab, owner_cookie, widgets=["tasks", f"treenode:{host.moid}"])
+    await step(sim)
+    await drain(socket)
+    await sync_to_async(host_disconnect)(host=host, user=owner)
+    await step(sim, 10)
+    text = "\n".join(await drain(socket))
+    node = text.split(f'id="treenode-{host.moid}"', 1)[1].split("</a>", 1)[0]
+    assert "greyed" in node and "(disconnected)" in node
+    await socket.disconnect()
