@@ -34,12 +34,14 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/vcenterlab_ci
 test-postgres: venv
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest --create-db -m "not scaleout"
 
-# Benchmarks: each prints its figures and the ratio to its reference (needs Redis for fan-out).
+# Benchmarks: each prints its figures and the ratio to its reference (needs Redis for fan-out, and
+# PostgreSQL for the engine's simworker runs); about 20 minutes, the memory run 10 of them.
 bench: venv
 	$(PY) bench/fanout.py
 	$(PY) bench/live_batch.py
 	$(PY) bench/pages.py
 	$(PY) bench/engine.py
+	$(PY) bench/memory.py
 
 # Reliability soak (not part of `make test`; docs/reliability.md): the scale-out topology on PostgreSQL
 # and Redis (its own database soak_run, Redis db 11, prefix soak) under API clients and live viewers
