@@ -40,6 +40,7 @@ bench: venv
 	$(PY) bench/fanout.py
 	$(PY) bench/live_batch.py
 	$(PY) bench/pages.py
+	$(PY) bench/scale_preset.py
 	$(PY) bench/engine.py
 	$(PY) bench/memory.py
 

@@ -238,9 +238,14 @@ def run_workers(ids: list[int], speed: float, workers: int, seconds: float, work
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return total
 
+    def rss_mb() -> list[float]:
+        return [int(next(line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                         if line.startswith("VmRSS:")).split()[1]) / 1024 for proc in procs]
+
     try:
         time.sleep(3)  # the workers start (Django, the database pool); then the class begins
         first = (Task.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        idle_mb = rss_mb()
         cpu0 = cpu_seconds()
         tasks = start_vmotions(ids, speed)
         wall0 = time.time()
@@ -248,6 +253,7 @@ def run_workers(ids: list[int], speed: float, workers: int, seconds: float, work
             time.sleep(0.2)
         wall = time.time() - wall0
         cpu = cpu_seconds() - cpu0
+        busy_mb = rss_mb()
     finally:
         for proc in procs:
             proc.terminate()
@@ -265,7 +271,8 @@ def run_workers(ids: list[int], speed: float, workers: int, seconds: float, work
     done = Task.objects.filter(lab_id__in=ids, state="success", kind="vm.vmotion", pk__gte=first).count()
     return {"tasks": tasks, "done": done, "wall_s": wall, "lag_p50_ms": pct(lags, 50) * 1000,
             "lag_p99_ms": pct(lags, 99) * 1000, "cpu_per_lab_pct": 100 * cpu / wall / max(1, len(ids)),
-            "labs_per_worker": labs_by_worker}
+            "labs_per_worker": labs_by_worker, "rss_idle_mb": idle_mb, "rss_mb": busy_mb,
+            "kb_per_lab": 1024 * sum(b - i for b, i in zip(busy_mb, idle_mb)) / max(1, len(ids))}
 
 
 def postgres_url() -> str | None:
@@ -352,7 +359,9 @@ def main() -> None:
              True)
         print(f"  {workers} simworker(s): labs held per worker {w['labs_per_worker']}, "
               f"{w['done']} of {w['tasks']} VMotions completed in {w['wall_s']:.1f} s, "
-              f"CPU per lab {w['cpu_per_lab_pct']:.1f} %")
+              f"CPU per lab {w['cpu_per_lab_pct']:.1f} %; RSS per worker idle "
+              f"{', '.join(f'{m:.0f}' for m in w['rss_idle_mb'])} MB, after the class "
+              f"{', '.join(f'{m:.0f}' for m in w['rss_mb'])} MB ({w['kb_per_lab']:.0f} KB per active lab)")
     print(f"VMotions: {cls['done']} of {cls['tasks']} completed, {cls['failed']} failed (the guests that dirty memory "
           f"faster than four VMotions sharing 1 GbE can copy: as vSphere does)")
 
