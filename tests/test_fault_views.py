@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from inventory.models import Datacenter, Host
 from operations.live.fragments import compose
+from operations.live.widgets import render_keys
 from operations.models import Fault, Input
 from operations.services.faults import fault_start, vm_fault_action
 
@@ -30,7 +31,13 @@ def action(lab, obj, slug):
 
 
 def live_html(sim) -> str:
-    return "\n".join(frame for _, message in sim.take_batches() for frame in compose(message))
+    """What a page showing every widget receives for the batches so far: the publisher names the
+    widgets, the web process renders them (as they stand now)."""
+    frames = []
+    for lab_id, message in sim.take_batches():
+        fragments, stale = render_keys(lab_id, [k for k in message["lazy"] if not k.endswith(":*")])
+        frames += compose({**message, "widgets": {**message["widgets"], **fragments}, "stale": stale})
+    return "\n".join(frames)
 
 
 def test_the_hosts_menu_lists_every_host_failure(owner_client, lab, esx01):
