@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fanout import free_port, rss_kb, session_cookie  # noqa: E402 (the same server set-up as the fan-out bench)
+from fanout import free_port, rss_kb, session_cookie, wait_for_port  # noqa: E402 (the same server set-up as the fan-out bench)
 
 GROWTH_PCT, GROWTH_MB = 5.0, 10.0
 
@@ -154,16 +154,7 @@ def main() -> None:
     counts: dict = {}
     stop = threading.Event()
     try:
-        import socket as sock
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                sock.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.1)
+        wait_for_port(port)
         time.sleep(5)  # the runner publishes the labs' creation
         idle = rss_kb(server.pid)
 
