@@ -37,6 +37,8 @@ class Action:
     href: Callable[[Any], str] | None = None  # opens a window instead (the console)
     title: str = ""  # the dialog's title, when it is not the label
     entries: tuple["Action", ...] = ()  # a submenu: these entries, each shown when available
+    listed: bool = True  # False: not in the menus nor the Commands box (a page links to it)
+    tab: str = ""  # where to go once it succeeded: this tab of the object (default: its Summary)
 
     def entries_for(self, obj) -> list["Action"]:
         return [e for e in self.entries if e.available(obj)]
@@ -120,6 +122,15 @@ def _removing_vm(vm, service, user):
     host = vm.host
     service(vm=vm, user=user)
     return host
+
+
+def _vmkernel_ports(host, d, user):
+    """Each VMkernel port whose boxes changed, through the service (one event per port)."""
+    current = {n.device: n for n in host.vmknics.all()}
+    for device, flags in d.items():
+        nic = current.get(device)
+        if nic is not None and (nic.vmotion, nic.ft_logging) != (flags["vmotion"], flags["ft_logging"]):
+            services.host_vmknic_configure(host=host, device=device, user=user, **flags)
 
 
 def _host_command(command: str):
@@ -213,6 +224,9 @@ ACTIONS: dict[str, list[Action]] = {
         Action("exit-maintenance", "Exit Maintenance Mode", lambda h, d, u: services.host_exit_maintenance(host=h, user=u),
                available=lambda h: h.in_maintenance_mode, dialog=False),
         *HOST_COMMANDS,
+        Action("vmkernel-ports", "Properties...", _vmkernel_ports, listed=False, tab="configuration",
+               title="VMkernel Port Properties",
+               form=lambda h, data=None: forms.VmkernelPortsForm(data, host=h)),
         Action("remove", "Remove", lambda h, d, u: services.host_remove(host=h, user=u) or h.cluster or h.datacenter,
                available=lambda h: h.in_maintenance_mode or h.connection_state == "disconnected", danger=True,
                confirm="Remove this host and all its virtual machines from the inventory? Their files stay on the datastores."),
@@ -265,7 +279,7 @@ def _has_snapshots(vm) -> bool:
 
 
 def actions_for(obj) -> list[Action]:
-    return [a for a in ACTIONS[kind_of(obj)] if a.available(obj)]
+    return [a for a in ACTIONS[kind_of(obj)] if a.listed and a.available(obj)]
 
 
 def find_action(obj, slug: str) -> Action | None:

@@ -267,3 +267,36 @@ __all__ = [
     "AddHostForm", "ConfirmForm", "EditSettingsForm", "HostReasonForm", "MoveHostForm", "NameForm", "NewClusterForm", "NewLabForm",
     "NewVmForm", "SnapshotChoiceForm", "SnapshotForm",
 ]
+
+
+FT_LOGGING_WARNING = (
+    "Fault Tolerance logging sends everything the primary virtual machine receives (network, disk, "
+    "keyboard and timer inputs) to its secondary over this VMkernel port: heavy, latency-sensitive "
+    "traffic. In production, give it a dedicated physical NIC (1 Gb/s at least, 10 Gb/s recommended), "
+    "separate from VMotion.")
+
+
+class VmkernelPortsForm(forms.Form):
+    """Configuration > Networking > a VMkernel port's Properties > General: the VMotion and Fault
+    Tolerance Logging boxes of each VMkernel port of the host, in a table with its IP settings."""
+
+    fields_template = "inventory/partials/vmkernel_ports_fields.html"
+    warning_text = FT_LOGGING_WARNING
+
+    def __init__(self, data=None, *, host):
+        super().__init__(data)
+        self.nics = list(host.vmknics.select_related("portgroup").order_by("device"))
+        for nic in self.nics:
+            self.fields[f"{nic.device}-vmotion"] = forms.BooleanField(
+                required=False, initial=nic.vmotion, label=f"{nic.portgroup.name} ({nic.device}): VMotion")
+            self.fields[f"{nic.device}-ft_logging"] = forms.BooleanField(
+                required=False, initial=nic.ft_logging,
+                label=f"{nic.portgroup.name} ({nic.device}): Fault Tolerance Logging")
+
+    def rows(self) -> list[tuple]:
+        """(VMkernel port, its VMotion box, its Fault Tolerance Logging box) for the template."""
+        return [(nic, self[f"{nic.device}-vmotion"], self[f"{nic.device}-ft_logging"]) for nic in self.nics]
+
+    def values(self) -> dict:
+        return {nic.device: {"vmotion": self.cleaned_data[f"{nic.device}-vmotion"],
+                             "ft_logging": self.cleaned_data[f"{nic.device}-ft_logging"]} for nic in self.nics}

@@ -51,7 +51,7 @@ def object_action(request, lab_id: int, moid: str, slug: str):
                 form.add_error(None, message)
         else:
             shown = result if result is not None and hasattr(result, "moid") else obj
-            return _done(request, object_url(shown))
+            return _done(request, object_url(shown) + (f"{action.tab}/" if action.tab and shown is obj else ""))
     if not action.dialog:
         # a command button with no dialog: say why on the page it was pressed on
         for error in form.non_field_errors():
