@@ -21,10 +21,12 @@ is not sent: the sockets that show it get a resync instruction instead and re-fe
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -38,6 +40,7 @@ from inventory.selectors import (
 from operations.maps import lab_map, vmotion_resources
 from operations.models import Event, Task
 
+log = logging.getLogger(__name__)
 EVENTS_SHOWN = 100  # the vCenter's Tasks & Events tab, as the page shows it
 VM_LIST_PUSHED = 200  # a host's or cluster's Virtual Machines tab is pushed while it fits one page
 WIDGET_MAX_BYTES = 200_000  # a fragment above this is not sent: its pages resync instead
@@ -89,7 +92,10 @@ def _ids(moids, prefix: str) -> set[int]:
 
 def changes_of(lab: Lab, events: list[Event], busy_tasks: list[Task]) -> Changes:
     changed = [e for e in events if e.type not in QUIET_EVENTS]
-    c = Changes(lab=lab, now=lab.now(), inventory=bool(changed), records=[*events, *busy_tasks])
+    # the tasks the events are about: a task that ended is no longer moving, and its end's event may
+    # name other objects than the task does (a VMotion's event: the destination; its task: the source)
+    event_tasks = list(Task.objects.filter(pk__in={e.task_id for e in events if e.task_id})) if events else []
+    c = Changes(lab=lab, now=lab.now(), inventory=bool(changed), records=[*events, *busy_tasks, *event_tasks])
     vm_ids = _ids([e.object_moid for e in changed] + [t.object_moid for t in busy_tasks], "vm-")
     if not changed:  # only progress moved (most batches while operations run): no row is read
         c.vm_ids = vm_ids
@@ -98,7 +104,8 @@ def changes_of(lab: Lab, events: list[Event], busy_tasks: list[Task]) -> Changes
     for host_id in _ids([e.object_moid for e in changed if e.type in CONNECTION_EVENTS], "host-"):
         vm_ids |= set(VirtualMachine.objects.filter(host_id=host_id).values_list("pk", flat=True)[:VM_LIST_PUSHED])
     host_ids = _ids([e.host_moid for e in changed] + [e.object_moid for e in changed], "host-")
-    for task in [*busy_tasks, *Task.objects.filter(pk__in={e.task_id for e in changed if e.task_id})]:
+    changed_tasks = {e.task_id for e in changed if e.task_id}
+    for task in [*busy_tasks, *(t for t in event_tasks if t.pk in changed_tasks)]:
         host_ids |= {p for p in (task.params.get("src"), task.params.get("host")) if isinstance(p, int)}
     c.vms = {vm.pk: vm for vm in VirtualMachine.objects.filter(lab=lab, pk__in=vm_ids).select_related("host")}
     c.vm_ids = set(c.vms)
@@ -267,12 +274,12 @@ def _records_affected(c: Changes):
 @widget("objtasks", affected=_records_affected)
 def _object_tasks(c: Changes, arg: str) -> str:
     return render_to_string("inventory/partials/object_tasks.html",
-                            {"obj": {"moid": arg}, **tasks_and_events(c.lab, arg)})
+                            {"obj": {"moid": arg}, "lab": c.lab, **tasks_and_events(c.lab, arg)})
 
 
 @widget("labtasks", affected=lambda c: [""] if c.records else [])
 def _lab_tasks(c: Changes, arg: str) -> str:
-    return render_to_string("operations/partials/lab_tasks.html", {"tasks": tasks_and_events(c.lab)["tasks"]})
+    return render_to_string("operations/partials/lab_tasks.html", {"lab": c.lab, "tasks": tasks_and_events(c.lab)["tasks"]})
 
 
 @widget("events", affected=_on_inventory)
@@ -386,7 +393,10 @@ def render_keys(lab_id: int, keys) -> tuple[dict[str, str], list[str]]:
                 continue
         try:
             html = w.render(changes, arg)
-        except Exception:  # gone meanwhile (a host removed): the page resyncs
+        except ObjectDoesNotExist:  # its object is gone (a VM removed): nothing of it to draw; the
+            continue                # pages that showed it learn it from the tree and Recent Tasks
+        except Exception:  # anything else: the page resyncs
+            log.exception("lab %s: live widget %s could not be rendered", lab_id, key)
             stale.append(key)
             continue
         if len(html.encode()) > WIDGET_MAX_BYTES:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ACTIVE = (TaskState.QUEUED, TaskState.RUNNING)
+CLOCK_FRESH_S = 0.05  # a lab's clock read longer ago than this in a step is read again before it runs
 TICK_S = 0.25  # wall seconds between two steps: progress reaches the database 4 times a second
 LEASE_S = float(os.environ.get("SIM_LEASE_S", "5"))  # a dead runner's labs are taken over after this
 GENERAL_ERROR = "A general system error occurred: {}"  # with an internal error's name, never database text
@@ -293,6 +294,7 @@ class Runner:
             self.forget(lab_id)
         busy = {r["lab_id"] for r in rows} | {i["lab_id"] for i in inputs} | {t["lab_id"] for t in timers}
         clocks = {lab.pk: lab.clock for lab in Lab.objects.filter(pk__in=busy)}
+        read_at = time.time()
         for lab_id in sorted(clocks):
             if lab_id not in self.labs:
                 self._create(lab_id, clocks[lab_id].now(wall), rows, inputs, timers)
@@ -317,7 +319,7 @@ class Runner:
                 continue
             try:
                 # read per lab: a lab simulated late in a long step still reaches its clock's now
-                sim.run(clocks[lab_id].now(time.time() if fixed is None else fixed))
+                sim.run(self._until(lab_id, clocks, read_at, fixed))
                 processed[lab_id] = sim.now
             except LabBusy:  # a begin, commit or input met a busy database: replay from it next step
                 log.warning("lab %s: the database was busy; replaying the lab next step", lab_id)
@@ -333,6 +335,23 @@ class Runner:
         self.processed, self.clocks = processed, clocks
         self.batches = publisher.collect(owned, moving)  # after the commits: a failed step publishes nothing new
         return len(rows)
+
+    @staticmethod
+    def _until(lab_id: int, clocks: dict, read_at: float, fixed: float | None) -> float:
+        """How far to run a lab this step: its clock's now. Late in a long step (other labs took
+        their time) the clock is read again first, so a pause, a speed change or an advance made
+        meanwhile is honoured (the stale anchor would run a paused lab on for the whole step at
+        its old speed); early in the step, the clock as read at `read_at`."""
+        if fixed is not None:
+            return clocks[lab_id].now(fixed)
+        wall = time.time()
+        if wall - read_at > CLOCK_FRESH_S:
+            lab = Lab.objects.filter(pk=lab_id).only(
+                "sim_seconds", "clock_wall_at", "clock_speed", "clock_paused").first()
+            if lab is not None:
+                clocks[lab_id] = lab.clock
+            return clocks[lab_id].now(wall)
+        return clocks[lab_id].now(read_at)
 
     def _create(self, lab_id: int, now: float, rows: list[dict], inputs: list[dict], timers: list[dict]) -> LabSim:
         """A LabSim for the lab, from the database: it starts at the oldest thing to replay (a

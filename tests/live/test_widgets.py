@@ -208,3 +208,40 @@ async def test_a_host_node_of_the_lazy_tree_follows_the_host(owner, owner_cookie
     node = text.split(f'id="treenode-{host.moid}"', 1)[1].split("</a>", 1)[0]
     assert "greyed" in node and "(disconnected)" in node
     await socket.disconnect()
+
+
+async def test_the_source_hosts_tasks_tab_sees_the_vmotion_end(lab, owner, owner_cookie, web01, esx01, esx02, sim):
+    """The VMotion's end event names the destination (the VM is there now), its task the source:
+    the source host's Tasks & Events tab shows the task Completed, not stuck at its last progress."""
+    from operations.services.migrate import vm_migrate
+
+    src_tab, _ = await open_live(lab, owner_cookie, widgets=["tasks", f"objtasks:{esx01.moid}"])
+    await step(sim)
+    await drain(src_tab)
+    task = await sync_to_async(vm_migrate)(vm=web01, host=esx02, user=owner, priority="high")
+    await step(sim, 8)
+    assert 'id="object-tasks"' in "\n".join(await drain(src_tab))  # it follows the progress
+    await step(sim, 120)  # the VMotion ends within this
+    text = "\n".join(await drain(src_tab))
+    row = text.rsplit('id="object-tasks"', 1)[1].split(f'id="task-{task.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "Completed" in row and "Cancel" not in row
+    await src_tab.disconnect()
+
+
+async def test_a_removed_vms_maps_tab_is_not_told_to_refetch_at_every_later_event(lab, owner, owner_cookie, xp01,
+                                                                                   web01, sim):
+    """reach:* names every VM's map on each inventory event; one whose VM is gone renders nothing
+    (before: a resync at every event, each re-fetching a page that answers 404)."""
+    from inventory.services.vms import vm_unregister
+
+    maps_tab, _ = await open_live(lab, owner_cookie, widgets=["tasks", f"reach:{xp01.pk}"])
+    await step(sim)
+    await drain(maps_tab)
+    await sync_to_async(vm_unregister)(vm=xp01, user=owner)  # another user removes it
+    await step(sim)
+    await drain(maps_tab)
+    await sync_to_async(vm_power)(vm=web01, action="power-off", user=owner)  # later, elsewhere
+    await step(sim, 30)
+    later = await drain(maps_tab)
+    assert later and not [m for m in later if 'data-resync="1"' in m]
+    await maps_tab.disconnect()
