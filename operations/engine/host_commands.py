@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from . import agents
 from .agents import Agent, Transition
 from .changes import HostChange, HostDown, HostUp
-from .monitor import CONNECTED
+from .monitor import BOOT_S, CONNECTED
 
 KIND = "vc.host-command"
 DISCONNECT, CONNECT, REBOOT, SHUTDOWN, ENTER_STANDBY, EXIT_STANDBY = (
@@ -101,8 +101,14 @@ def host_of(agent_key: str) -> int:
 
 
 def record(data: dict, **what) -> tuple[str, dict]:
-    """The effect that writes the task's progress or end (and an event, when given)."""
+    """The effect that writes the task's progress or end (and an event, when given). A running
+    step may say where its progress goes and when it gets there (`toward`: (progress, instant)):
+    the runner moves the bar between the two at every pass, as it does for plans."""
     return RECORD, {"task": data["task"], **what}
+
+
+# where each first step's progress goes by its end (a reboot's shutdown is its first 40%)
+FIRST_TOWARD = {DISCONNECT: 99, CONNECT: 99, REBOOT: 40, SHUTDOWN: 99, ENTER_STANDBY: 99, EXIT_STANDBY: 99}
 
 
 class HostCommand:
@@ -131,7 +137,9 @@ class HostCommand:
             data = {"host": change.host, "task": change.task, "command": change.command, "reason": change.reason,
                     "name": TASK_NAMES[change.command], "due": None if seconds is None else now + seconds,
                     "expect_down": False}
-            effects = [record(data, state="running", progress=0, phase=phase)]
+            until = now + (BOOT_S if seconds is None else seconds)  # exit-standby: ESXi boots
+            effects = [record(data, state="running", progress=0, phase=phase,
+                              toward=(FIRST_TOWARD[change.command], until))]
             if change.command == EXIT_STANDBY:
                 effects.append((WAKE, {"host": change.host}))
             return Transition(state, tuple(effects), data)
@@ -163,7 +171,8 @@ class HostCommand:
             if data["command"] == SHUTDOWN:
                 return self._end(data, "success", first=(down,))
             data.update(due=None, expect_down=True)  # the monitor plays the boot; HostUp ends the task
-            return Transition(BOOTING, (record(data, state="running", progress=40, phase="Booting ESXi"), down), data)
+            return Transition(BOOTING, (record(data, state="running", progress=40, phase="Booting ESXi",
+                                              toward=(99, now + BOOT_S)), down), data)
         if agent.state == ENTERING_STANDBY:
             if facts.running_vms:
                 return self._end(data, "error", RUNNING_VMS.format(host=facts.name, count=facts.running_vms))

@@ -408,6 +408,7 @@ class Runner:
         """Write the step's progress reports, and how far each lab's events have been played.
         Returns the tasks that moved, by lab."""
         moving: dict[int, set[int]] = {}
+        self._spans(processed)
         for task_id, (lab_id, report) in self.reports.items():  # where each running step stands now
             if lab_id in processed and task_id not in self.pending:
                 shown = (*report.at(processed[lab_id]), report.cancelable)
@@ -444,6 +445,22 @@ class Runner:
         return {lab_id: max(0.0, self.clocks[lab_id].now(wall) - until) / self.clocks[lab_id].speed
                 for lab_id, until in self.processed.items()
                 if lab_id in self.clocks and not self.clocks[lab_id].paused}
+
+    def _spans(self, processed: dict[int, float]) -> None:
+        """Tasks an agent drives (a host's Reboot, Shut Down, standby) move between their steps as
+        plans do: a running one whose plan holds a span (from, to, start, end; written by the agent's
+        step) shows the progress of the instant each pass reached."""
+        if not processed:
+            return
+        for row in Task.objects.filter(lab_id__in=list(processed), state=TaskState.RUNNING, kind="",
+                                       plan__has_key="span").values("pk", "lab_id", "plan", "progress", "phase",
+                                                                     "cancelable"):
+            span, now = row["plan"]["span"], processed[row["lab_id"]]
+            length = span["end"] - span["start"]
+            fraction = min(1.0, max(0.0, (now - span["start"]) / length)) if length > 0 else 1.0
+            progress = round(span["from"] + (span["to"] - span["from"]) * fraction)
+            if progress != row["progress"] and row["pk"] not in self.pending:
+                self.pending[row["pk"]] = (row["lab_id"], progress, row["phase"], row["cancelable"])
 
     def step_safely(self) -> list[tuple[int, dict]]:
         """One step that never raises; returns the batches to publish."""

@@ -178,15 +178,21 @@ EVENTS = {  # the events of a command's steps, as vCenter logs them: (type, mess
 
 
 def task_record(*, lab: Lab, now: float, task: int, state: str, progress: int | None = None, phase: str = "",
-                message: str = "") -> list[Change]:
-    """Write a host command's progress, or its end, and the event vCenter logs for that step."""
+                message: str = "", toward: tuple[int, float] | None = None) -> list[Change]:
+    """Write a host command's progress, or its end, and the event vCenter logs for that step.
+    `toward`: where the step's progress goes and by when; kept in the task's plan as its span, which
+    the runner reads at every pass (Runner._spans)."""
     found = Task.objects.filter(pk=task, state__in=ACTIVE).first()
     if found is None:
         return []
     command = found.params.get("command", "")
     if state == "running":
         found.progress, found.phase = progress or 0, phase
-        found.save(update_fields=["progress", "phase"])
+        plan = {k: v for k, v in (found.plan or {}).items() if k != "span"}
+        if toward is not None:
+            plan["span"] = {"start": now, "end": toward[1], "from": progress or 0, "to": toward[0]}
+        found.plan = plan
+        found.save(update_fields=["progress", "phase", "plan"])
     elif state == "success":
         found.state, found.progress, found.phase = TaskState.SUCCESS, 100, ""
         found.completed_sim, found.completed_at = now, timezone.now()

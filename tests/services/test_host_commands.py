@@ -198,3 +198,17 @@ def test_a_disconnected_host_can_be_removed(lab, sim, esx01, owner):
     services.host_remove(host=fresh(esx01), user=owner)
     assert not Host.objects.filter(pk=esx01.pk).exists()
     assert not VirtualMachine.objects.filter(host_id=esx01.pk).exists()
+
+
+def test_a_reboots_progress_moves_within_its_shutdown_and_its_boot(lab, sim, esx01, owner):
+    """Its bar moves at every pass, not only between its steps: 0 to 40% while ESXi shuts down
+    (30 s), 40 to 99% while it boots (120 s), then done."""
+    task = host_command(host=esx01, command="reboot", user=owner, reason="test")
+    sim.run(1)
+    started = fresh(task).started_sim
+    sim.run(started + SHUTDOWN_S / 2 - sim.now)
+    assert 18 <= fresh(task).progress <= 22 and fresh(task).phase == "Shutting down"
+    sim.run(started + SHUTDOWN_S + BOOT_S / 2 - sim.now)
+    assert 67 <= fresh(task).progress <= 72 and fresh(task).phase == "Booting ESXi"
+    sim.run(BOOT_S)
+    assert fresh(task).state == "success" and fresh(task).progress == 100
