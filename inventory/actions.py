@@ -19,6 +19,7 @@ from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network,
 from inventory.selectors import hosts_in, object_for
 from operations.live.widgets import provide_render
 from operations.services import host_commands, power
+from operations.services.connection import require_manageable
 from operations.services.faults import can_power_on, host_fault_action
 
 
@@ -125,7 +126,9 @@ def _removing_vm(vm, service, user):
 
 
 def _vmkernel_ports(host, d, user):
-    """Each VMkernel port whose boxes changed, through the service (one event per port)."""
+    """Each VMkernel port whose boxes changed, through the service (one event per port); an OK that
+    changes nothing is refused as the API refuses it, on a host vCenter cannot manage."""
+    require_manageable(Host.objects.get(pk=host.pk))
     current = {n.device: n for n in host.vmknics.all()}
     for device, flags in d.items():
         nic = current.get(device)

@@ -42,3 +42,20 @@ def test_a_host_vcenter_cannot_reach_refuses_with_the_reason(owner_client, lab, 
     response = owner_client.post(dialog_url(lab, esx01), {f"{target.device}-ft_logging": "on"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 422 and esx01.name in response.content.decode()
     assert not VMkernelNic.objects.get(pk=target.pk).ft_logging
+
+
+def test_the_dialog_refuses_with_the_apis_message_even_when_nothing_changed(owner_client, lab, esx01):
+    """The reason is shown in the dialog, the same words as the API's; an OK that changes nothing
+    on a host vCenter cannot manage is refused too (the API refuses the same no-op)."""
+    from operations.services.connection import require_manageable
+
+    esx01.__class__.objects.filter(pk=esx01.pk).update(connection_state="notResponding")
+    try:
+        require_manageable(esx01.__class__.objects.get(pk=esx01.pk))
+    except Exception as fault:
+        message = " ".join(fault.messages)
+    unchanged = {f"{n.device}-vmotion": "on" for n in esx01.vmknics.all() if n.vmotion}
+    unchanged |= {f"{n.device}-ft_logging": "on" for n in esx01.vmknics.all() if n.ft_logging}
+    response = owner_client.post(dialog_url(lab, esx01), unchanged, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert message in response.content.decode().replace("&#x27;", "'")
