@@ -59,3 +59,13 @@ def test_the_dialog_refuses_with_the_apis_message_even_when_nothing_changed(owne
     response = owner_client.post(dialog_url(lab, esx01), unchanged, HTTP_HX_REQUEST="true")
     assert response.status_code == 422
     assert message in response.content.decode().replace("&#x27;", "'")
+
+
+def test_the_configuration_tab_lists_its_hardware_sections(owner_client, lab, esx01):
+    page = owner_client.get(reverse("object-tab", args=[lab.pk, esx01.moid, "configuration"])).content.decode()
+    for anchor, title in (("processors", "Processors"), ("memory", "Memory"), ("storage", "Storage"),
+                          ("networking", "Networking"), ("network-adapters", "Network Adapters")):
+        assert f'href="#{anchor}"' in page and f'id="{anchor}">{title}</h3>' in page
+    assert esx01.cpu_model in page and f"<dd>{esx01.sockets * esx01.cores_per_socket}</dd>" in page
+    for vmnic in {n for vs in esx01.vswitches.all() for n in vs.uplinks.split()}:
+        assert f"<td>{vmnic}</td>" in page

@@ -152,7 +152,8 @@ def datastores_data(request, lab, obj, kind) -> dict:
 
 def configuration_data(request, lab, host, kind) -> dict:
     vswitches = host.vswitches.prefetch_related("portgroups__vmknic", "portgroups__network")
-    return {"vswitches": vswitches, "datastores": with_space(host.datastores.all())}
+    return {"vswitches": vswitches, "datastores": with_space(host.datastores.all()),
+            "logical_cpus": host.sockets * host.cores_per_socket}
 
 
 def tasks_data(request, lab, obj, kind) -> dict:
