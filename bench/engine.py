@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fanout import percentile, rss_kb  # noqa: E402 (the benches' shared helpers)
 TARGET_LAG_MS = 100.0
 TARGET_PROGRESS_PER_S = 2.0
 ADDED_VMS = 5
@@ -51,10 +53,7 @@ def setup(database_url: str) -> None:
 
 
 def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return percentile(values, p) if values else float("nan")
 
 
 def build_class(labs: int, tag: str) -> list[int]:
@@ -136,13 +135,7 @@ class Measured:
 
     def sample(self, runner) -> None:
         """After the step's batches went to the channel layer: each lab it simulated."""
-        from inventory.models import Lab
-
-        wall = time.time()
-        for lab in Lab.objects.filter(pk__in=list(runner.processed)).only(
-                "pk", "sim_seconds", "clock_wall_at", "clock_speed", "clock_paused"):
-            if not lab.clock_paused:
-                self.lags.append(max(0.0, lab.clock.now(wall) - runner.processed[lab.pk]) / lab.clock_speed)
+        self.lags += runner.lags(time.time()).values()
 
 
 def run_embedded(ids: list[int], speed: float, seconds: float, profile: bool) -> dict:
@@ -239,8 +232,7 @@ def run_workers(ids: list[int], speed: float, workers: int, seconds: float, work
         return total
 
     def rss_mb() -> list[float]:
-        return [int(next(line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
-                         if line.startswith("VmRSS:")).split()[1]) / 1024 for proc in procs]
+        return [rss_kb(proc.pid) / 1024 for proc in procs]
 
     try:
         time.sleep(3)  # the workers start (Django, the database pool); then the class begins

@@ -19,7 +19,6 @@ from inventory.models import Cluster, Datacenter, Datastore, Host, Lab, Network,
 from inventory.selectors import hosts_in, object_for
 from operations.live.widgets import provide_render
 from operations.services import host_commands, power
-from operations.services.connection import require_manageable
 from operations.services.faults import can_power_on, host_fault_action
 
 
@@ -125,17 +124,6 @@ def _removing_vm(vm, service, user):
     return host
 
 
-def _vmkernel_ports(host, d, user):
-    """Each VMkernel port whose boxes changed, through the service (one event per port); an OK that
-    changes nothing is refused as the API refuses it, on a host vCenter cannot manage."""
-    require_manageable(Host.objects.get(pk=host.pk))
-    current = {n.device: n for n in host.vmknics.all()}
-    for device, flags in d.items():
-        nic = current.get(device)
-        if nic is not None and (nic.vmotion, nic.ft_logging) != (flags["vmotion"], flags["ft_logging"]):
-            services.host_vmknic_configure(host=host, device=device, user=user, **flags)
-
-
 def _host_command(command: str):
     def run(host, d, user):
         host_commands.host_command(host=host, command=command, user=user, reason=d.get("reason", ""))
@@ -227,7 +215,8 @@ ACTIONS: dict[str, list[Action]] = {
         Action("exit-maintenance", "Exit Maintenance Mode", lambda h, d, u: services.host_exit_maintenance(host=h, user=u),
                available=lambda h: h.in_maintenance_mode, dialog=False),
         *HOST_COMMANDS,
-        Action("vmkernel-ports", "Properties...", _vmkernel_ports, listed=False, tab="configuration",
+        Action("vmkernel-ports", "Properties...", lambda h, d, u: services.host_vmknics_configure(host=h, user=u, ports=d),
+               listed=False, tab="configuration",
                title="VMkernel Port Properties",
                form=lambda h, data=None: forms.VmkernelPortsForm(data, host=h)),
         Action("remove", "Remove", lambda h, d, u: services.host_remove(host=h, user=u) or h.cluster or h.datacenter,

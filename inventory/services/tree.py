@@ -318,6 +318,19 @@ def cluster_reconfigure(
 
 
 @lab_write("host")
+def host_vmknics_configure(*, host: Host, user, ports: dict[str, dict]) -> None:
+    """The VMkernel Port Properties dialog's OK: {device: {"vmotion": bool, "ft_logging": bool}};
+    each port whose boxes changed is configured (one event each). Refused as a single port's change
+    is, even when nothing changes, on a host vCenter cannot manage."""
+    host = Host.objects.select_for_update().get(pk=host.pk)
+    require_manageable(host)
+    current = {n.device: n for n in host.vmknics.all()}
+    for device, flags in ports.items():
+        nic = current.get(device)
+        if nic is not None and (nic.vmotion, nic.ft_logging) != (flags["vmotion"], flags["ft_logging"]):
+            host_vmknic_configure(host=host, device=device, user=user, **flags)
+
+
 def host_vmknic_configure(*, host: Host, device: str, user, vmotion: bool | None = None,
                           ft_logging: bool | None = None) -> VMkernelNic:
     """VMkernel port properties > General: the VMotion and Fault Tolerance Logging boxes."""

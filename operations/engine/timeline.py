@@ -58,10 +58,18 @@ class Report:
 
     def at(self, now: float) -> tuple[int, str]:
         """(progress in percent, phase) at simulated time `now`."""
-        span = self.end - self.start
-        fraction = min(1.0, max(0.0, (now - self.start) / span)) if span > 0 else 1.0
-        return round(self.progress_from + (self.step.progress_to - self.progress_from) * fraction), \
-            self.step.phase_at(fraction)
+        fraction = elapsed(self.start, self.end, now)
+        return along(self.progress_from, self.step.progress_to, fraction), self.step.phase_at(fraction)
+
+
+def elapsed(start: float, end: float, now: float) -> float:
+    """How far `now` is into [start, end], from 0 to 1 (1 for an empty span)."""
+    return min(1.0, max(0.0, (now - start) / (end - start))) if end > start else 1.0
+
+
+def along(progress_from: int, progress_to: int, fraction: float) -> int:
+    """The progress shown `fraction` of the way from one figure to the next."""
+    return round(progress_from + (progress_to - progress_from) * fraction)
 
 
 class Ops(Protocol):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from inventory.models import Lab
 from operations.engine.changes import Change
 from operations.engine.lab import LabSim
-from operations.engine.timeline import CANCELED, Plan, Report
+from operations.engine.timeline import CANCELED, Plan, Report, along, elapsed
 from operations.faults import VimFault
 from operations.kinds import kind
 from operations.live import publisher
@@ -455,10 +455,8 @@ class Runner:
         for row in Task.objects.filter(lab_id__in=list(processed), state=TaskState.RUNNING, kind="",
                                        plan__has_key="span").values("pk", "lab_id", "plan", "progress", "phase",
                                                                      "cancelable"):
-            span, now = row["plan"]["span"], processed[row["lab_id"]]
-            length = span["end"] - span["start"]
-            fraction = min(1.0, max(0.0, (now - span["start"]) / length)) if length > 0 else 1.0
-            progress = round(span["from"] + (span["to"] - span["from"]) * fraction)
+            span = row["plan"]["span"]
+            progress = along(span["from"], span["to"], elapsed(span["start"], span["end"], processed[row["lab_id"]]))
             if progress != row["progress"] and row["pk"] not in self.pending:
                 self.pending[row["pk"]] = (row["lab_id"], progress, row["phase"], row["cancelable"])
 
